@@ -1,0 +1,3 @@
+"""assocdb: a self-hostable, HubSpot-compatible CRM associations server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from assocdb.cli import main
+
+main()

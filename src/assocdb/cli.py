@@ -1,0 +1,261 @@
+"""``assocdb serve | portal create | token create``.
+
+Every option also reads an ``ASSOCDB_*`` environment variable. Errors are one line on
+stderr and a non-zero exit status (2 for usage errors, 1 for everything else).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from assocdb import __version__
+from assocdb.config import DEFAULT_DB, Settings
+from assocdb.domain.auth import issue_token, parse_scopes
+from assocdb.domain.clock import now_ms
+from assocdb.domain.store import Store
+from assocdb.errors import AssocdbError
+from assocdb.storage import open_store
+
+__all__ = ["cli", "main"]
+
+T = TypeVar("T")
+
+_DB_HELP = "SQLite file path (or sqlite:///path). Env: ASSOCDB_DB."
+
+
+def _db_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--db", envvar="ASSOCDB_DB", default=DEFAULT_DB, show_default=True, help=_DB_HELP
+    )
+
+
+def _with_store(db: str, work: Callable[[Store], Awaitable[T]]) -> T:
+    async def run() -> T:
+        store = open_store(db)
+        await store.open()
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assocdb")
+def cli() -> None:
+    """assocdb: a self-hostable, HubSpot-compatible CRM associations server."""
+
+
+@cli.command()
+@_db_option()
+@click.option(
+    "--host",
+    envvar="ASSOCDB_HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. Env: ASSOCDB_HOST.",
+)
+@click.option(
+    "--port",
+    envvar="ASSOCDB_PORT",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to bind. Env: ASSOCDB_PORT.",
+)
+@click.option(
+    "--workers",
+    envvar="ASSOCDB_WORKERS",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes. Env: ASSOCDB_WORKERS.",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="ASSOCDB_DEMO",
+    help="Create a demo portal (once) and print a token and a curl to try.",
+)
+@click.option(
+    "--batch-read-page-size",
+    envvar="ASSOCDB_BATCH_READ_PAGE_SIZE",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Associations per input in one batch-read result before paging.",
+)
+@click.option(
+    "--max-body-bytes",
+    envvar="ASSOCDB_MAX_BODY_BYTES",
+    default=10 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Larger bodies get a 413.",
+)
+@click.option(
+    "--log-level",
+    envvar="ASSOCDB_LOG_LEVEL",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    workers: int,
+    demo: bool,
+    batch_read_page_size: int,
+    max_body_bytes: int,
+    log_level: str,
+) -> None:
+    """Run the HTTP server."""
+    import uvicorn
+
+    settings = Settings(
+        db=db,
+        host=host,
+        port=port,
+        workers=workers,
+        batch_read_page_size=batch_read_page_size,
+        max_body_bytes=max_body_bytes,
+        log_level=log_level,
+    )
+    # Migrate (and seed) once here, before any worker starts.
+    banner = _with_store(db, lambda store: _prepare(store, settings, demo))
+    if banner:
+        click.echo(banner)
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "assocdb.http.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=log_level == "debug",
+    )
+
+
+async def _prepare(store: Store, settings: Settings, demo: bool) -> str | None:
+    if not demo:
+        return None
+    from assocdb.demo import ensure_demo_portal
+    from assocdb.domain.associations import AssociationService
+    from assocdb.domain.auth import ALL_SCOPES
+    from assocdb.domain.labels import LabelService
+    from assocdb.domain.objects import ObjectService
+    from assocdb.domain.paging import CursorCodec
+
+    associations = AssociationService(
+        store, CursorCodec(await store.secret()), batch_page_size=settings.batch_read_page_size
+    )
+    portal = await ensure_demo_portal(
+        store, associations, LabelService(store), ObjectService(store)
+    )
+    token = await issue_token(store, portal.portal_id, frozenset({ALL_SCOPES}), now_ms())
+    return _demo_banner(
+        settings, portal.portal_id, portal.created, token, portal.sample_company_ids
+    )
+
+
+def _demo_banner(
+    settings: Settings, portal_id: int, created: bool, token: str, company_ids: tuple[int, ...]
+) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    body = '{"inputs":[' + ",".join(f'{{"id":"{i}"}}' for i in company_ids) + "]}"
+    state = "created" if created else "found"
+    return "\n".join(
+        [
+            f"Demo portal {portal_id} {state} in {settings.db}.",
+            f"Bearer token (all scopes): {token}",
+            "",
+            "Read the contacts of three companies (the first has more than one page):",
+            f"  curl -s -X POST {base}/crm/v4/associations/companies/contacts/batch/read \\",
+            f"    -H {shlex.quote('Authorization: Bearer ' + token)} \\",
+            "    -H 'Content-Type: application/json' \\",
+            f"    -d {shlex.quote(body)}",
+            "",
+        ]
+    )
+
+
+@cli.group()
+def portal() -> None:
+    """Manage portals (tenants)."""
+
+
+@portal.command("create")
+@_db_option()
+@click.option(
+    "--id",
+    "portal_id",
+    type=click.IntRange(1, 2**63 - 1),
+    default=None,
+    help="Portal id (default: the next free one).",
+)
+@click.option("--name", default="", help="A name for humans.")
+def portal_create(db: str, portal_id: int | None, name: str) -> None:
+    """Create a portal and print its id."""
+    created = _with_store(db, lambda store: store.create_portal(portal_id, name, now_ms()))
+    click.echo(created.portal_id)
+
+
+@cli.group()
+def token() -> None:
+    """Manage access tokens (stored hashed; shown once)."""
+
+
+@token.command("create")
+@_db_option()
+@click.option(
+    "--portal",
+    "portal_id",
+    required=True,
+    type=click.IntRange(1, 2**63 - 1),
+    help="The portal the token belongs to.",
+)
+@click.option(
+    "--scopes", required=True, help="Comma-separated HubSpot scope names, or 'all' for every scope."
+)
+def token_create(db: str, portal_id: int, scopes: str) -> None:
+    """Create a token and print only the token."""
+    granted = parse_scopes(scopes)
+    value = _with_store(db, lambda store: issue_token(store, portal_id, granted, now_ms()))
+    click.echo(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="assocdb", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        hint = (
+            f" (see 'assocdb {exc.ctx.command_path.partition(' ')[2]} --help')".replace(
+                "assocdb  ", "assocdb "
+            )
+            if exc.ctx
+            else ""
+        )
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.Abort:
+        click.echo("error: aborted", err=True)
+        sys.exit(1)
+    except (AssocdbError, OSError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # e.g. a database that cannot be opened: still one line
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""The domain: HubSpot's association semantics with no HTTP and no SQL."""

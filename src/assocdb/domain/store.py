@@ -1,0 +1,90 @@
+"""The Store protocol: the only way the domain reaches persistent state.
+
+It lives in the domain (a port) so that dependencies point one way: storage/ implements
+it, the domain only names it.
+
+Every call takes (or is bound to) a portal id first, so tables can be sharded by portal.
+Associations are stored in both directions; ``StoreTx.put_pairs`` writes an edge and its
+inverse together so no half edge can ever be observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from assocdb.domain.models import CrmObject, LabelDef, Portal, TokenRecord, TypeSet
+from assocdb.domain.registry import TypeKey
+
+__all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx"]
+
+PageRequest = tuple[int, int]
+"""(from_id, after_to_id): read edges of from_id with to_id > after_to_id (-1: from the start)."""
+
+PageRows = list[tuple[int, TypeSet]]
+"""(to_id, types) ordered by to_id."""
+
+EdgeWrite = tuple[int, int, TypeSet, TypeSet]
+"""(from_id, to_id, forward types, inverse types); empty types delete the pair."""
+
+
+class StoreTx(Protocol):
+    """Operations inside one write transaction, bound to one portal."""
+
+    async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]: ...
+
+    async def get_pairs(
+        self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], TypeSet]: ...
+
+    async def edges_with_type(
+        self, from_type: str, to_type: str, from_ids: Sequence[int], key: TypeKey
+    ) -> list[tuple[int, int, TypeSet]]: ...
+
+    async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None: ...
+
+    async def add_labels(self, labels: Sequence[LabelDef]) -> None: ...
+
+    async def allocate_type_ids(self, count: int) -> int: ...
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None: ...
+
+    async def secret(self) -> bytes: ...
+
+    async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal: ...
+
+    async def get_portal(self, portal_id: int) -> Portal | None: ...
+
+    async def add_token(self, token: TokenRecord) -> None: ...
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None: ...
+
+    async def create_objects(
+        self,
+        portal_id: int,
+        object_type: str,
+        properties: Sequence[Mapping[str, str]],
+        now_ms: int,
+    ) -> list[CrmObject]: ...
+
+    async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]: ...
+
+    async def read_pages(
+        self,
+        portal_id: int,
+        from_type: str,
+        to_type: str,
+        requests: Sequence[PageRequest],
+        limit: int,
+    ) -> list[PageRows]: ...
+
+    async def count_edges(self, portal_id: int) -> int: ...
+
+    def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...

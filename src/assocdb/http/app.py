@@ -1,0 +1,147 @@
+"""``create_app(settings) -> Starlette``: routes from the table, one endpoint wrapper.
+
+The wrapper does, in order, what every HubSpot endpoint does: authenticate (401), resolve
+the object types named in the path (400), check scopes (403), then run the handler;
+any ``AssocdbError`` is rendered by ``http.errors`` and anything else becomes a
+HubSpot-shaped 500 whose details go to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from assocdb.config import Settings
+from assocdb.domain.associations import AssociationService
+from assocdb.domain.auth import Principal, authenticate, require_any
+from assocdb.domain.clock import now_ms
+from assocdb.domain.labels import LabelService
+from assocdb.domain.objects import ObjectService
+from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.paging import CursorCodec
+from assocdb.domain.store import Store
+from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
+from assocdb.http.call import Call, Services
+from assocdb.http.errors import error_response, new_correlation_id
+from assocdb.http.openapi import openapi_document
+from assocdb.http.routes import OPERATIONS, Operation
+from assocdb.storage import open_store
+
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger("assocdb")
+
+# Path parameters that name object types; the first present is the "from" side.
+_TYPE_PARAMS = ("fromObjectType", "objectType", "toObjectType")
+_ANONYMOUS = Principal(0, frozenset())
+
+
+def _resolve_types(request: Request) -> dict[str, ObjectType]:
+    params = request.path_params
+    return {name: resolve_object_type(params[name]) for name in _TYPE_PARAMS if name in params}
+
+
+def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
+    if op.access == "read":
+        for object_type in types.values():
+            require_any(principal, object_type.read_scopes)
+    elif op.access == "write":
+        # Writes need write access to the side being changed (reference 8, [inferred]).
+        first = next(iter(types.values()))
+        require_any(principal, first.write_scopes)
+
+
+def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        correlation_id = new_correlation_id()
+        started = now_ms()
+        services: Services = request.app.state.services
+        try:
+            principal = _ANONYMOUS
+            if op.access is not None:
+                principal = await authenticate(
+                    services.store, request.headers.get("authorization"), started
+                )
+            types = _resolve_types(request)
+            _check_scopes(op, principal, types)
+            call = Call(request, services, principal, types, correlation_id, started)
+            return await op.handler(call)
+        except AssocdbError as exc:
+            return error_response(exc, correlation_id)
+        except Exception:
+            log.exception("unhandled error (correlationId %s)", correlation_id)
+            return error_response(
+                InternalError(
+                    "An internal error occurred. Quote the correlationId if you report it."
+                ),
+                correlation_id,
+            )
+
+    endpoint.__name__ = op.operation_id
+    return endpoint
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    """Unrouted paths and methods get HubSpot-shaped bodies too."""
+    assert isinstance(exc, HTTPException)
+    error: AssocdbError
+    if exc.status_code == 405:
+        error = MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}.")
+    else:
+        error = NotFound(f"No API endpoint at {request.method} {request.url.path}.")
+    return error_response(error, new_correlation_id())
+
+
+def _services(settings: Settings, store: Store, secret: bytes) -> Services:
+    return Services(
+        settings=settings,
+        store=store,
+        associations=AssociationService(
+            store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
+        ),
+        labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
+        objects=ObjectService(store),
+    )
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """The ASGI app. ``store`` (opened and closed with the app) defaults to ``settings.db``."""
+    the_store = (
+        store if store is not None else open_store(settings.db, readers=settings.read_threads)
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await the_store.open()
+        app.state.services = _services(settings, the_store, await the_store.secret())
+        try:
+            yield
+        finally:
+            await the_store.close()
+
+    routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in OPERATIONS]
+    document = openapi_document(OPERATIONS)
+
+    async def openapi(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
+    routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: _http_exception, 405: _http_exception},
+    )
+
+
+def create_app_from_env() -> Starlette:
+    """uvicorn factory for worker processes: settings come from ``ASSOCDB_*`` variables."""
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper())
+    return create_app(settings)

@@ -1,0 +1,78 @@
+"""Domain results → HubSpot's wire shapes (camelCase, numeric toObjectId, ISO-8601 'Z')."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from assocdb.domain.associations import AssociationType, Page, TypedEdge
+from assocdb.errors import AssocdbError
+from assocdb.http.errors import batch_error_item
+from assocdb.http.schemas import (
+    AssociationSpecWithLabel,
+    BatchErrorItem,
+    CollectionResponseMultiAssociated,
+    FromId,
+    MultiAssociatedObjectWithLabel,
+    NextPage,
+    Paging,
+    PublicAssociationMultiWithLabel,
+)
+
+__all__ = ["iso_ms", "render_collection", "render_multi_results"]
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """``2024-10-21T20:22:42.152Z``: UTC, millisecond precision (reference section 3)."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+class _ToRenderer:
+    """Renders edges; the label list of each distinct type set is built once per response.
+
+    The domain hands out one tuple object per distinct type set, so ``id()`` is a safe
+    and cheap key while the response is being built.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[int, list[AssociationSpecWithLabel]] = {}
+
+    def types(self, types: tuple[AssociationType, ...]) -> list[AssociationSpecWithLabel]:
+        found = self._memo.get(id(types))
+        if found is None:
+            found = self._memo[id(types)] = [
+                AssociationSpecWithLabel(t.category.name, t.type_id, t.label)  # type: ignore[arg-type]
+                for t in types
+            ]
+        return found
+
+    def edges(self, edges: list[TypedEdge]) -> list[MultiAssociatedObjectWithLabel]:
+        types = self.types
+        return [MultiAssociatedObjectWithLabel(to_id, types(ts)) for to_id, ts in edges]
+
+
+def _paging(page: Page) -> Paging | None:
+    return Paging(NextPage(page.next_after)) if page.next_after is not None else None
+
+
+def render_multi_results(
+    outcomes: Sequence[Page | AssocdbError],
+) -> tuple[list[PublicAssociationMultiWithLabel], list[BatchErrorItem]]:
+    renderer = _ToRenderer()
+    results: list[PublicAssociationMultiWithLabel] = []
+    errors: list[BatchErrorItem] = []
+    for outcome in outcomes:
+        if isinstance(outcome, AssocdbError):
+            errors.append(batch_error_item(outcome))
+        else:
+            results.append(
+                PublicAssociationMultiWithLabel(
+                    FromId(str(outcome.from_id)), renderer.edges(outcome.to), _paging(outcome)
+                )
+            )
+    return results, errors
+
+
+def render_collection(page: Page) -> CollectionResponseMultiAssociated:
+    return CollectionResponseMultiAssociated(_ToRenderer().edges(page.to), _paging(page))

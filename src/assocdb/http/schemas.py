@@ -1,0 +1,130 @@
+"""HubSpot's wire shapes as msgspec Structs: decoded and validated in one step, encoded once.
+
+Field names are HubSpot's (camelCase). These types also generate our OpenAPI document.
+Written from HubSpot's documented behaviour (reference sections 1, 3, 5), not generated
+from HubSpot's OpenAPI files.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct, field
+
+__all__ = [
+    "AssociationSpecWithLabel",
+    "BatchErrorItem",
+    "BatchReadInput",
+    "BatchReadRequest",
+    "BatchResponseMultiWithLabel",
+    "BatchResponseMultiWithLabelWithErrors",
+    "CollectionResponseMultiAssociated",
+    "Error",
+    "ErrorDetailWire",
+    "FromId",
+    "MultiAssociatedObjectWithLabel",
+    "NextPage",
+    "Paging",
+    "PublicAssociationMultiWithLabel",
+]
+
+Category = Literal["HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED", "WORK"]
+IdText = Annotated[
+    str | int,
+    Meta(description="A record id: a string of digits (numbers are accepted too)."),
+]
+Context = dict[str, list[str]]
+
+
+class BatchReadInput(Struct, forbid_unknown_fields=False):
+    id: IdText
+    after: str | None = None
+
+
+class BatchReadRequest(Struct):
+    inputs: list[BatchReadInput]
+
+
+class AssociationSpecWithLabel(Struct):
+    category: Category
+    typeId: int
+    label: str | None
+
+
+class MultiAssociatedObjectWithLabel(Struct):
+    toObjectId: int
+    associationTypes: list[AssociationSpecWithLabel]
+
+
+class NextPage(Struct, omit_defaults=True):
+    after: str
+    link: str | None = None
+
+
+class Paging(Struct):
+    next: NextPage
+
+
+class FromId(Struct):
+    id: str
+
+
+class PublicAssociationMultiWithLabel(Struct, omit_defaults=True):
+    from_: FromId = field(name="from")
+    to: list[MultiAssociatedObjectWithLabel] = field(default_factory=list)
+    paging: Paging | None = None
+
+
+class BatchErrorItem(Struct, omit_defaults=True, kw_only=True):
+    status: str
+    category: str
+    subCategory: str | None = None
+    message: str
+    context: Context | None = None
+
+
+class BatchResponseMultiWithLabel(Struct):
+    status: Literal["PENDING", "PROCESSING", "CANCELED", "COMPLETE"]
+    results: list[PublicAssociationMultiWithLabel]
+    startedAt: str
+    completedAt: str
+
+
+class BatchResponseMultiWithLabelWithErrors(Struct):
+    status: Literal["PENDING", "PROCESSING", "CANCELED", "COMPLETE"]
+    results: list[PublicAssociationMultiWithLabel]
+    numErrors: int
+    errors: list[BatchErrorItem]
+    startedAt: str
+    completedAt: str
+
+
+class CollectionResponseMultiAssociated(Struct, omit_defaults=True):
+    results: list[MultiAssociatedObjectWithLabel]
+    paging: Paging | None = None
+
+
+class ErrorDetailWire(Struct, omit_defaults=True):
+    message: str
+    code: str | None = None
+    subCategory: str | None = None
+    context: Context | None = None
+
+
+class Error(Struct, omit_defaults=True):
+    status: str
+    message: str
+    correlationId: str
+    category: str
+    subCategory: str | None = None
+    context: Context | None = None
+    links: dict[str, str] | None = None
+    errors: list[ErrorDetailWire] | None = None
+
+
+class Health(Struct):
+    status: str
+
+
+encoder = msgspec.json.Encoder()
