@@ -357,17 +357,30 @@ class _SQLiteTx:
                 "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
                 " AND to_type = ? AND to_id = ?"
             )
-            for from_id, to_id, forward, inverse in edges:
-                if forward:
-                    conn.execute(
-                        upsert, (portal, from_type, from_id, to_type, to_id, encode_types(forward))
+            upserts = [e for e in edges if e[2]]
+            deletes = [e for e in edges if not e[2]]
+            conn.executemany(
+                upsert,
+                [
+                    row
+                    for f, t, forward, inverse in upserts
+                    for row in (
+                        (portal, from_type, f, to_type, t, encode_types(forward)),
+                        (portal, to_type, t, from_type, f, encode_types(inverse)),
                     )
-                    conn.execute(
-                        upsert, (portal, to_type, to_id, from_type, from_id, encode_types(inverse))
+                ],
+            )
+            conn.executemany(
+                delete,
+                [
+                    row
+                    for f, t, _, _ in deletes
+                    for row in (
+                        (portal, from_type, f, to_type, t),
+                        (portal, to_type, t, from_type, f),
                     )
-                else:
-                    conn.execute(delete, (portal, from_type, from_id, to_type, to_id))
-                    conn.execute(delete, (portal, to_type, to_id, from_type, from_id))
+                ],
+            )
 
         await self._store._write(run)
 
