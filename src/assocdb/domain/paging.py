@@ -26,13 +26,14 @@ class CursorCodec:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def _mac(self, scope: str, last_id: int) -> str:
-        digest = hmac.new(self._secret, f"{scope}|{last_id}".encode(), hashlib.sha256)
+    def _mac(self, scope: str, body: str) -> str:
+        digest = hmac.new(self._secret, f"{scope}|{body}".encode(), hashlib.sha256)
         return digest.hexdigest()[:_MAC_CHARS]
 
     def encode(self, scope: str, to_type: str, last_id: int) -> str:
         """A cursor meaning "after ``last_id``" within ``scope`` (portal, from-record, to-type)."""
-        raw = f"{to_type}-{last_id}-{self._mac(scope, last_id)}".encode()
+        body = f"{to_type}-{last_id}"
+        raw = f"{body}-{self._mac(scope, body)}".encode()
         return base64.urlsafe_b64encode(raw).decode().replace("=", "%3D")
 
     def decode(self, scope: str, cursor: str) -> int:
@@ -45,7 +46,7 @@ class CursorCodec:
             last_id = int(body.rpartition("-")[2])
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise _invalid(cursor) from None
-        if last_id < 0 or not hmac.compare_digest(mac, self._mac(scope, last_id)):
+        if last_id < 0 or not hmac.compare_digest(mac, self._mac(scope, body)):
             raise _invalid(cursor)
         return last_id
 
