@@ -66,6 +66,8 @@ class Store(Protocol):
 
     async def find_token(self, token_hash: str) -> TokenRecord | None: ...
 
+    # -- objects (storage/sqlite_objects.py) ----------------------------------------
+
     async def create_objects(
         self,
         portal_id: int,
@@ -74,7 +76,11 @@ class Store(Protocol):
         now_ms: int,
     ) -> list[CrmObject]: ...
 
+    # -- labels and limits (storage/sqlite_labels.py) --------------------------------
+
     async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]: ...
+
+    # -- associations (storage/sqlite.py) --------------------------------------------
 
     async def read_pages(
         self,

@@ -1,0 +1,157 @@
+"""SQLite plumbing shared by the store's parts: connections, threads, migrations.
+
+Threads: reads run on a small pool, each thread with its own connection (WAL lets them
+read while a write is in progress); writes run on one dedicated thread, one transaction
+at a time (``BEGIN IMMEDIATE``), so SQLite's single writer never surfaces as
+"database is locked" inside one process. Across processes ``busy_timeout`` makes writers
+queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from assocdb.storage.migrations import migrations
+
+__all__ = ["SQLiteBase", "chunks"]
+
+T = TypeVar("T")
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # NORMAL is durable against a killed process in WAL mode; only an OS crash or power
+    # loss can drop the last transactions.
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA mmap_size=268435456",
+)
+
+
+class SQLiteBase:
+    def __init__(self, path: str, *, readers: int = 4) -> None:
+        self.path = path
+        self._readers = readers
+        self._local = threading.local()
+        self._read_pool: ThreadPoolExecutor | None = None
+        self._write_pool: ThreadPoolExecutor | None = None
+        self._write_lock = asyncio.Lock()
+        self._secret: bytes | None = None
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # Runs on a pool thread, never on the event loop.
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        for pragma in _PRAGMAS:
+            conn.execute(pragma)
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._read_pool is not None, "store is not open"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_pool, lambda: fn(self._conn()))
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._write_pool is not None, "store is not open"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._write_pool, lambda: fn(self._conn()))
+
+    async def _write_tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in its own write transaction, serialised with every other write."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        async with self._write_lock:
+            return await self._write(run)
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._read_pool = ThreadPoolExecutor(self._readers, thread_name_prefix="assocdb-read")
+        self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="assocdb-write")
+        await self._write(_migrate)
+        self._secret = await self._read(_load_secret)
+
+    async def close(self) -> None:
+        for pool in (self._read_pool, self._write_pool):
+            if pool is not None:
+                pool.submit(self._close_thread_connection).result()
+                pool.shutdown(wait=True)
+        self._read_pool = self._write_pool = None
+
+    def _close_thread_connection(self) -> None:
+        # Only the connection of the thread that runs this is closed; reader threads
+        # that never ran a query have none, and the rest are collected with their thread.
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    async def ping(self) -> None:
+        await self._read(lambda c: c.execute("SELECT 1").fetchone())
+
+    async def secret(self) -> bytes:
+        assert self._secret is not None, "store is not open"
+        return self._secret
+
+
+def chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)"
+        )
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        for migration in migrations("sqlite"):
+            if migration.version in applied:
+                continue
+            for statement in migration.statements():
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at_ms)"
+                " VALUES (?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))",
+                (migration.version, migration.name),
+            )
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_secret', ?)",
+            (secrets.token_bytes(32),),
+        )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _load_secret(conn: sqlite3.Connection) -> bytes:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'cursor_secret'").fetchone()
+    return bytes(row[0])
