@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from assocdb.domain.registry import TypeKey
 
-__all__ = ["CrmObject", "LabelDef", "Portal", "TokenRecord", "TypeSet"]
+__all__ = ["CrmObject", "LabelDef", "LimitDef", "Portal", "TokenRecord", "TypeSet"]
 
 TypeSet = tuple[TypeKey, ...]
 """The association types on one directed edge, sorted; never empty for a stored edge."""
@@ -50,3 +50,15 @@ class LabelDef:
     name: str
     label: str | None
     inverse_type_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LimitDef:
+    """A portal's cap on how many records of ``to_type`` one record may have with a type
+    (``maxToObjectIds``, reference section 2)."""
+
+    from_type: str
+    to_type: str
+    category: int
+    type_id: int
+    max_to_object_ids: int

@@ -31,7 +31,8 @@ from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFou
 from assocdb.http.call import Call, Services
 from assocdb.http.errors import error_response, new_correlation_id
 from assocdb.http.openapi import openapi_document
-from assocdb.http.routes import OPERATIONS, Operation
+from assocdb.http.operation import Operation
+from assocdb.http.routes import OPERATIONS
 from assocdb.storage import open_store
 
 __all__ = ["create_app", "create_app_from_env"]

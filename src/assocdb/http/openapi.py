@@ -12,7 +12,7 @@ import assocdb
 from assocdb.http.schemas import Error
 
 if TYPE_CHECKING:
-    from assocdb.http.routes import Operation
+    from assocdb.http.operation import Operation
 
 __all__ = ["openapi_document"]
 

@@ -8,14 +8,16 @@ from assocdb.domain.associations import MAX_LIST_LIMIT, ReadInput
 from assocdb.domain.clock import now_ms
 from assocdb.errors import ValidationError
 from assocdb.http.call import Call, parse_object_id
+from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms, render_collection, render_multi_results
 from assocdb.http.schemas import (
     BatchReadRequest,
     BatchResponseMultiWithLabel,
     BatchResponseMultiWithLabelWithErrors,
+    CollectionResponseMultiAssociated,
 )
 
-__all__ = ["batch_read", "list_associations"]
+__all__ = ["OPERATIONS", "batch_read", "list_associations"]
 
 MAX_BATCH_READ_INPUTS = 1000
 """Reference 6: batch read takes at most 1,000 inputs; more are rejected."""
@@ -75,3 +77,32 @@ def _limit(raw: str | None) -> int:
             context={"limit": [raw[:40]]},
         )
     return min(value, MAX_LIST_LIMIT)
+
+
+_V4 = "/crm/v4"
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "POST",
+        _V4 + "/associations/{fromObjectType}/{toObjectType}/batch/read",
+        batch_read,
+        "batch_read_associations",
+        "Read the associations of up to 1,000 records, each with its own paging cursor",
+        "Associations",
+        request=BatchReadRequest,
+        responses={200: BatchResponseMultiWithLabel, 207: BatchResponseMultiWithLabelWithErrors},
+    ),
+    Operation(
+        "GET",
+        _V4 + "/objects/{objectType}/{objectId}/associations/{toObjectType}",
+        list_associations,
+        "list_record_associations",
+        "List a record's associations to one object type (at most 500 per page)",
+        "Associations",
+        responses={200: CollectionResponseMultiAssociated},
+        query=(
+            QueryParam("limit", "integer", "Page size; default and maximum 500."),
+            QueryParam("after", "string", "Cursor from a previous page's paging.next.after."),
+        ),
+    ),
+)

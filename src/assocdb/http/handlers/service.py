@@ -8,9 +8,10 @@ from starlette.responses import Response
 
 from assocdb.errors import ServiceUnavailable
 from assocdb.http.call import Call
+from assocdb.http.operation import Operation
 from assocdb.http.schemas import Health
 
-__all__ = ["healthz"]
+__all__ = ["OPERATIONS", "healthz"]
 
 log = logging.getLogger("assocdb")
 
@@ -23,3 +24,17 @@ async def healthz(call: Call) -> Response:
         log.warning("health check failed: %s", exc)
         raise ServiceUnavailable("The store is not reachable.") from None
     return call.json(Health("ok"))
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "GET",
+        "/healthz",
+        healthz,
+        "health",
+        "Liveness and store reachability",
+        "Service",
+        access=None,
+        responses={200: Health},
+    ),
+)
