@@ -12,6 +12,7 @@ from assocdb.domain.models import LabelDef, TokenRecord
 from assocdb.domain.store import Store
 from assocdb.errors import ValidationError
 from assocdb.storage import open_store
+from assocdb.storage.migrations import migrations
 from assocdb.storage.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.anyio
@@ -21,8 +22,8 @@ FWD, INV = ((0, 279),), ((0, 280),)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    the_store = open_store(str(tmp_path / "store.sqlite3"))
+async def store(db_url: str) -> AsyncIterator[Store]:
+    the_store = open_store(db_url)
     await the_store.open()
     await the_store.create_portal(1, "one", 0)
     await the_store.create_portal(2, "two", 0)
@@ -100,15 +101,19 @@ async def test_objects_get_sequential_hubspot_sized_ids_per_portal(store: Store)
         assert await tx.existing_object_ids(COMPANY, [10000000001]) == set()
 
 
-async def test_edges_with_type_finds_only_edges_carrying_it(store: Store) -> None:
+async def test_edges_from_lists_every_edge_of_the_records(store: Store) -> None:
     primary = ((0, 1), (0, 279))
     async with store.transaction(1) as tx:
         await tx.put_pairs(
-            CONTACT, COMPANY, [(10, 20, primary, ((0, 2), (0, 280))), (10, 21, FWD, INV)]
+            CONTACT,
+            COMPANY,
+            [(10, 20, primary, ((0, 2), (0, 280))), (10, 21, FWD, INV), (11, 21, FWD, INV)],
         )
-        found = await tx.edges_with_type(CONTACT, COMPANY, [10], (0, 1))
+        found = await tx.edges_from(CONTACT, COMPANY, [10])
+        back = await tx.edges_from(COMPANY, CONTACT, [21])
 
-    assert found == [(10, 20, primary)]
+    assert found == [(10, 20, primary), (10, 21, FWD)]
+    assert back == [(21, 10, INV), (21, 11, INV)]
 
 
 async def test_type_ids_are_allocated_per_portal(store: Store) -> None:
@@ -145,7 +150,8 @@ async def test_sqlite_migrations_are_recorded_and_reopening_is_idempotent(tmp_pa
     with sqlite3.connect(path) as conn:
         versions = conn.execute("SELECT version, name FROM schema_migrations").fetchall()
         mode = conn.execute("PRAGMA journal_mode").fetchone()
-    assert versions == [(1, "0001_initial")]
+    assert versions[0] == (1, "0001_initial")
+    assert versions == [(m.version, m.name) for m in migrations("sqlite")]
     assert mode == ("wal",)
     reopened = SQLiteStore(str(path))
     await reopened.open()

@@ -157,3 +157,25 @@ def test_labels_are_per_portal_and_allocated_in_pairs(api: Api) -> None:
     assert first == [101, 100]  # inverse first, as HubSpot's example lists them
     assert second == [103, 102]
     assert other_portal == [101, 100]
+
+
+def test_primary_set_from_the_company_side_moves_the_contacts_primary(api: Api) -> None:
+    token, contacts, companies = setup(api)
+    api.associate(1, "contacts", "companies", [(contacts[0], companies[0], [hs(1)])])
+    # Company 1 becomes the contact's primary company (typeId 2, company → contact); a
+    # company may be the primary of many contacts, so only the contact's old one changes.
+    api.associate(
+        1,
+        "companies",
+        "contacts",
+        [(companies[1], contacts[0], [hs(2)]), (companies[1], contacts[1], [hs(2)])],
+    )
+
+    assert types_of(api, token, "contacts", "companies", contacts[0]) == {
+        companies[0]: [("HUBSPOT_DEFINED", 279)],
+        companies[1]: [("HUBSPOT_DEFINED", 1), ("HUBSPOT_DEFINED", 279)],
+    }
+    assert types_of(api, token, "companies", "contacts", companies[1]) == {
+        contacts[0]: [("HUBSPOT_DEFINED", 2), ("HUBSPOT_DEFINED", 280)],
+        contacts[1]: [("HUBSPOT_DEFINED", 2), ("HUBSPOT_DEFINED", 280)],
+    }

@@ -52,7 +52,7 @@ def test_every_defined_type_has_an_inverse_that_maps_back() -> None:
         assert pair.types[pair.default_id].label is None
         for type_id, defined in pair.types.items():
             assert back.types[defined.inverse_id].inverse_id == type_id, (from_type, to_type)
-            assert back.types[defined.inverse_id].primary == defined.primary
+            assert back.types[defined.inverse_id].one_per_to == defined.one_per_from
 
 
 @pytest.mark.parametrize(

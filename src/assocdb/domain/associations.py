@@ -7,13 +7,14 @@ raised.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.paging import CursorCodec
-from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair
+from assocdb.domain.registry import Category, DefinedType, PairTypes, TypeKey, defined_pair
 from assocdb.domain.store import PageRows, Store, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
@@ -54,11 +55,15 @@ class ReadInput:
     after: str | None = None
 
 
+TypeRef = tuple[int | None, int]
+"""A type as a client names it: (category or None when omitted, typeId)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CreateInput:
     from_id: int
     to_id: int
-    types: tuple[TypeKey, ...]
+    types: tuple[TypeRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +111,19 @@ class PairTypesView:
             return (category, self.defined.types[type_id].inverse_id)
         return (category, self.own[key].inverse_type_id)
 
-    def is_primary(self, key: TypeKey) -> bool:
+    def _defined(self, key: TypeKey) -> DefinedType | None:
         category, type_id = key
         if category != Category.HUBSPOT_DEFINED or self.defined is None:
-            return False
-        found = self.defined.types.get(type_id)
-        return found is not None and found.primary
+            return None
+        return self.defined.types.get(type_id)
+
+    def one_per_from(self, key: TypeKey) -> bool:
+        found = self._defined(key)
+        return found is not None and found.one_per_from
+
+    def one_per_to(self, key: TypeKey) -> bool:
+        found = self._defined(key)
+        return found is not None and found.one_per_to
 
     def describe(self, types: TypeSet) -> tuple[AssociationType, ...]:
         # Sorted by (category, typeId): Primary 1, unlabeled 279, then USER_DEFINED,
@@ -235,7 +247,7 @@ class AssociationService:
         )
         return _Describer(PairTypesView(defined, own))
 
-    # -- writes -----------------------------------------------------------------------
+    # -- writes ---------------------------------------------------------------------
 
     async def set_types(
         self,
@@ -248,22 +260,76 @@ class AssociationService:
     ) -> list[SetResult | AssocdbError]:
         """Create or relabel pairs: with ``replace`` the given types become the pair's label
         set (reference 1.2), else they are added to it. The unlabeled type is always kept,
-        the inverse edge is written in the same transaction, and a new Primary moves away
-        from the record's previous primary (reference 9.4)."""
-        view = await self.pair_types(portal_id, from_type, to_type)
-        async with self.store.transaction(portal_id) as tx:
-            plan = _WritePlan(tx, view, from_type.type_id, to_type.type_id)
-            await plan.load(inputs)
+        the inverse edge is written in the same transaction, a new Primary moves away from
+        the record's previous primary (reference 9.4), and the portal's ``maxToObjectIds``
+        limits hold on both sides (reference 2)."""
+        async with self._plan(portal_id, from_type, to_type) as plan:
+            await plan.lock([(i.from_id, i.to_id) for i in inputs])
+            await plan.load_for_set(inputs)
             results: list[SetResult | AssocdbError] = []
             for item in inputs:
-                error = plan.check(item, from_type, to_type)
-                if error is not None:
-                    results.append(error)
-                    continue
-                types = plan.apply(item, replace=replace)
-                results.append(SetResult(item.from_id, item.to_id, view.describe(types)))
-            await plan.flush()
+                outcome = plan.set(item, replace=replace)
+                if isinstance(outcome, AssocdbError):
+                    results.append(outcome)
+                else:
+                    results.append(SetResult(item.from_id, item.to_id, plan.view.describe(outcome)))
         return results
+
+    async def remove_types(
+        self,
+        portal_id: int,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        inputs: Sequence[CreateInput],
+    ) -> None:
+        """Remove labels from pairs; removing the unlabeled type removes the whole pair
+        (reference 1.4). An invalid type fails the whole request before anything changes."""
+        async with self._plan(portal_id, from_type, to_type) as plan:
+            removals: list[tuple[tuple[int, int], tuple[TypeKey, ...]]] = []
+            for item in inputs:
+                keys = plan.resolve_all(item, from_type, to_type)
+                if isinstance(keys, AssocdbError):
+                    raise keys
+                removals.append(((item.from_id, item.to_id), keys))
+            await plan.lock([pair for pair, _ in removals])
+            await plan.load_pairs([pair for pair, _ in removals])
+            for pair, keys in removals:
+                plan.remove(pair, keys)
+
+    async def archive_pairs(
+        self,
+        portal_id: int,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        pairs: Sequence[tuple[int, int]],
+    ) -> None:
+        """Remove every type between each pair, both directions (reference 1.3, 1.9)."""
+        async with self._plan(portal_id, from_type, to_type) as plan:
+            await plan.lock(pairs)
+            await plan.load_pairs(pairs)
+            for pair in pairs:
+                plan.delete(pair)
+
+    @asynccontextmanager
+    async def _plan(
+        self, portal_id: int, from_type: ObjectType, to_type: ObjectType
+    ) -> AsyncIterator[_WritePlan]:
+        view = await self.pair_types(portal_id, from_type, to_type)
+        limits = await self.store.list_limits(portal_id, from_type.type_id, to_type.type_id)
+        inverse_limits = await self.store.list_limits(portal_id, to_type.type_id, from_type.type_id)
+        reverse_view = await self.pair_types(portal_id, to_type, from_type)
+        async with self.store.transaction(portal_id) as tx:
+            plan = _WritePlan(
+                tx,
+                view,
+                reverse_view,
+                from_type,
+                to_type,
+                {(d.category, d.type_id): d.max_to_object_ids for d in limits},
+                {(d.category, d.type_id): d.max_to_object_ids for d in inverse_limits},
+            )
+            yield plan
+            await plan.flush()
 
 
 class _Describer:
@@ -281,78 +347,199 @@ class _Describer:
 
 
 class _WritePlan:
-    """The pairs a write batch touches, changed in memory and written once at the end."""
+    """The pairs a write touches, changed in memory and written once at the end.
 
-    def __init__(self, tx: StoreTx, view: PairTypesView, from_type: str, to_type: str) -> None:
+    ``state`` maps (from_id, to_id) to the forward type set; an empty set means the pair
+    is to be removed. With limits set, ``counts`` tracks how many pairs each record has
+    per type on both sides, so a limit check is a dictionary lookup.
+    """
+
+    def __init__(
+        self,
+        tx: StoreTx,
+        view: PairTypesView,
+        reverse_view: PairTypesView,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        limits: dict[TypeKey, int],
+        inverse_limits: dict[TypeKey, int],
+    ) -> None:
         self.tx = tx
         self.view = view
+        self.reverse_view = reverse_view
         self.from_type = from_type
         self.to_type = to_type
+        self.limits = limits
+        self.inverse_limits = inverse_limits
         self.state: dict[tuple[int, int], TypeSet] = {}
         self.dirty: set[tuple[int, int]] = set()
         self.from_ok: set[int] = set()
         self.to_ok: set[int] = set()
+        self.counts: dict[tuple[str, int, TypeKey], int] = {}
 
-    async def load(self, inputs: Sequence[CreateInput]) -> None:
-        self.from_ok = await self.tx.existing_object_ids(
-            self.from_type, [i.from_id for i in inputs]
-        )
-        self.to_ok = await self.tx.existing_object_ids(self.to_type, [i.to_id for i in inputs])
-        pairs = [(i.from_id, i.to_id) for i in inputs]
-        self.state.update(await self.tx.get_pairs(self.from_type, self.to_type, pairs))
-        primaries = {k for i in inputs for k in i.types if self.view.is_primary(k)}
-        for key in sorted(primaries):
-            from_ids = [i.from_id for i in inputs if key in i.types]
-            for from_id, to_id, types in await self.tx.edges_with_type(
-                self.from_type, self.to_type, from_ids, key
+    @property
+    def same_type(self) -> bool:
+        return self.from_type.type_id == self.to_type.type_id
+
+    # -- loading -------------------------------------------------------------------
+
+    async def lock(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """Both records of every pair: their edges, primaries and counts are about to be
+        read and rewritten, and no concurrent writer may interleave (reference 9)."""
+        records = [(self.from_type.type_id, f) for f, _ in pairs]
+        records += [(self.to_type.type_id, t) for _, t in pairs]
+        await self.tx.lock_records(records)
+
+    async def load_pairs(self, pairs: Sequence[tuple[int, int]]) -> None:
+        found = await self.tx.get_pairs(self.from_type.type_id, self.to_type.type_id, pairs)
+        self.state.update(found)
+
+    async def load_for_set(self, inputs: Sequence[CreateInput]) -> None:
+        from_type, to_type = self.from_type.type_id, self.to_type.type_id
+        self.from_ok = await self.tx.existing_object_ids(from_type, [i.from_id for i in inputs])
+        self.to_ok = await self.tx.existing_object_ids(to_type, [i.to_id for i in inputs])
+        await self.load_pairs([(i.from_id, i.to_id) for i in inputs])
+        # Every pair of a record that may lose its Primary or hit a limit must be known.
+        keys = [[k for k in map(self.resolve, i.types) if k is not None] for i in inputs]
+        whole_from = {
+            i.from_id
+            for i, ks in zip(inputs, keys, strict=True)
+            if self.limits or any(self.view.one_per_from(k) for k in ks)
+        }
+        whole_to = {
+            i.to_id
+            for i, ks in zip(inputs, keys, strict=True)
+            if self.inverse_limits or any(self.view.one_per_to(k) for k in ks)
+        }
+        if whole_from:
+            for from_id, to_id, types in await self.tx.edges_from(
+                from_type, to_type, sorted(whole_from)
             ):
                 self.state.setdefault((from_id, to_id), types)
+        if whole_to:
+            for to_id, from_id, types in await self.tx.edges_from(
+                to_type, from_type, sorted(whole_to)
+            ):
+                # Rows read from the other side carry that side's type ids.
+                back = tuple(sorted(self.reverse_view.inverse(k) for k in types))
+                self.state.setdefault((from_id, to_id), back)
+        if self.limits or self.inverse_limits:
+            for pair, types in self.state.items():
+                self._count(pair, types, +1)
 
-    def check(
+    # -- validation ----------------------------------------------------------------
+
+    def resolve(self, ref: TypeRef) -> TypeKey | None:
+        """A type given by the client; a missing category (2026-03 style) is inferred."""
+        category, type_id = ref
+        if category is not None:
+            key = (category, type_id)
+            return key if self.view.is_valid(key) else None
+        for candidate in (
+            Category.HUBSPOT_DEFINED,
+            Category.USER_DEFINED,
+            Category.INTEGRATOR_DEFINED,
+        ):
+            if self.view.is_valid((candidate, type_id)):
+                return (candidate, type_id)
+        return None
+
+    def resolve_all(
         self, item: CreateInput, from_type: ObjectType, to_type: ObjectType
-    ) -> AssocdbError | None:
+    ) -> tuple[TypeKey, ...] | AssocdbError:
+        keys = []
+        for ref in item.types:
+            key = self.resolve(ref)
+            if key is None:
+                return invalid_type(ref, from_type, to_type)
+            keys.append(key)
+        return tuple(keys)
+
+    def _check(self, item: CreateInput) -> tuple[TypeKey, ...] | AssocdbError:
+        from_type, to_type = self.from_type, self.to_type
         if item.from_id not in self.from_ok:
             return object_not_found(from_type, item.from_id, "FROM_OBJECT_NOT_FOUND")
         if item.to_id not in self.to_ok:
             return object_not_found(to_type, item.to_id, "TO_OBJECT_NOT_FOUND")
-        if from_type.type_id == to_type.type_id and item.from_id == item.to_id:
+        if self.same_type and item.from_id == item.to_id:
             return ValidationError(
                 f"A {from_type.name} cannot be associated with itself ({item.from_id}).",
                 sub_category="crm.associations.INVALID_ASSOCIATION",
             )
-        default = self.view.default_key
-        if default is None:
+        if self.view.default_key is None:
             return invalid_type(None, from_type, to_type)
-        for key in item.types:
-            if not self.view.is_valid(key):
-                return invalid_type(key, from_type, to_type)
+        return self.resolve_all(item, from_type, to_type)
+
+    def _over_limit(self, pair: tuple[int, int], types: TypeSet) -> AssocdbError | None:
+        added = set(types) - set(self.state.get(pair, ()))
+        for key in sorted(added):
+            cap = self.limits.get(key)
+            if cap is not None and self.counts.get(("from", pair[0], key), 0) >= cap:
+                return limit_exceeded(self.from_type, pair[0], self.to_type, key, cap)
+            inverse = self.view.inverse(key)
+            cap = self.inverse_limits.get(inverse)
+            if cap is not None and self.counts.get(("to", pair[1], inverse), 0) >= cap:
+                return limit_exceeded(self.to_type, pair[1], self.from_type, inverse, cap)
         return None
 
-    def apply(self, item: CreateInput, *, replace: bool) -> TypeSet:
+    # -- changes -------------------------------------------------------------------
+
+    def set(self, item: CreateInput, *, replace: bool) -> TypeSet | AssocdbError:
+        keys = self._check(item)
+        if isinstance(keys, AssocdbError):
+            return keys
         pair = (item.from_id, item.to_id)
         default = self.view.default_key
         assert default is not None
         base: set[TypeKey] = {default} if replace else {default, *self.state.get(pair, ())}
-        types = tuple(sorted(base | set(item.types)))
+        types = tuple(sorted(base | set(keys)))
+        error = self._over_limit(pair, types)
+        if error is not None:
+            return error
         for key in types:
-            if self.view.is_primary(key):
-                self._take_primary(item.from_id, item.to_id, key)
+            if self.view.one_per_from(key) or self.view.one_per_to(key):
+                self._take_primary(pair, key)
         self._set(pair, types)
         return types
 
-    def _take_primary(self, from_id: int, to_id: int, key: TypeKey) -> None:
-        for (f, t), types in list(self.state.items()):
-            if f == from_id and t != to_id and key in types:
-                self._set((f, t), tuple(k for k in types if k != key))
+    def remove(self, pair: tuple[int, int], keys: tuple[TypeKey, ...]) -> None:
+        current = self.state.get(pair, ())
+        if not current:
+            return
+        if self.view.default_key in keys:
+            self._set(pair, ())  # removing the unlabeled type removes the pair (1.4)
+        else:
+            self._set(pair, tuple(k for k in current if k not in keys))
+
+    def delete(self, pair: tuple[int, int]) -> None:
+        if self.state.get(pair):
+            self._set(pair, ())
+
+    def _take_primary(self, pair: tuple[int, int], key: TypeKey) -> None:
+        """A Primary moves: the record it is unique for loses it on every other pair."""
+        side = 0 if self.view.one_per_from(key) else 1
+        for other, types in list(self.state.items()):
+            if other[side] == pair[side] and other != pair and key in types:
+                self._set(other, tuple(k for k in types if k != key))
 
     def _set(self, pair: tuple[int, int], types: TypeSet) -> None:
+        if self.counts or self.limits or self.inverse_limits:
+            self._count(pair, self.state.get(pair, ()), -1)
+            self._count(pair, types, +1)
         self.state[pair] = types
         self.dirty.add(pair)
-        if self.from_type == self.to_type:
+        if self.same_type:
             # Same-type pairs: the inverse edge lives in this same state map.
             inverse = (pair[1], pair[0])
             self.state[inverse] = self._inverse(types)
             self.dirty.discard(inverse)
+
+    def _count(self, pair: tuple[int, int], types: TypeSet, delta: int) -> None:
+        for key in types:
+            forward = ("from", pair[0], key)
+            self.counts[forward] = self.counts.get(forward, 0) + delta
+            backward = ("to", pair[1], self.view.inverse(key))
+            self.counts[backward] = self.counts.get(backward, 0) + delta
 
     def _inverse(self, types: TypeSet) -> TypeSet:
         return tuple(sorted(self.view.inverse(k) for k in types))
@@ -362,7 +549,8 @@ class _WritePlan:
             (f, t, self.state[(f, t)], self._inverse(self.state[(f, t)]))
             for f, t in sorted(self.dirty)
         ]
-        await self.tx.put_pairs(self.from_type, self.to_type, edges)
+        if edges:
+            await self.tx.put_pairs(self.from_type.type_id, self.to_type.type_id, edges)
 
 
 def no_associations(from_type: ObjectType, from_id: int, to_type: ObjectType) -> ObjectNotFound:
@@ -388,10 +576,12 @@ def object_not_found(object_type: ObjectType, object_id: int, which: str) -> Obj
 
 
 def invalid_type(
-    key: TypeKey | None, from_type: ObjectType, to_type: ObjectType
+    key: TypeRef | None, from_type: ObjectType, to_type: ObjectType
 ) -> ValidationError:
-    """Reference 1.2/2: ``{categoryOrdinal}-{typeId} is not a valid association type ...``."""
-    shown = f"{key[0]}-{key[1]}" if key else "default"
+    """Reference 1.2/2: ``{categoryOrdinal}-{typeId} is not a valid association type ...``.
+
+    A type sent without its category shows as ``-1-{typeId}``."""
+    shown = "default" if key is None else f"{-1 if key[0] is None else key[0]}-{key[1]}"
     return ValidationError(
         f"{shown} is not a valid association type between {from_type.plural} and {to_type.plural}",
         sub_category="crm.associations.INVALID_ASSOCIATION_TYPE",
@@ -399,5 +589,23 @@ def invalid_type(
             "type": [shown],
             "fromObjectType": [from_type.plural],
             "toObjectType": [to_type.plural],
+        },
+    )
+
+
+def limit_exceeded(
+    from_type: ObjectType, from_id: int, to_type: ObjectType, key: TypeKey, cap: int
+) -> ValidationError:
+    """A write that would pass a portal's ``maxToObjectIds`` (reference 9.6, [inferred])."""
+    return ValidationError(
+        f"{from_type.name.capitalize()} {from_id} already has the maximum of {cap} "
+        f"{to_type.name} associations of type {key[0]}-{key[1]}.",
+        sub_category="crm.associations.ASSOCIATION_LIMIT_EXCEEDED",
+        context={
+            "fromObjectId": [str(from_id)],
+            "fromObjectType": [from_type.name],
+            "toObjectType": [to_type.name],
+            "type": [f"{key[0]}-{key[1]}"],
+            "maxToObjectIds": [str(cap)],
         },
     )

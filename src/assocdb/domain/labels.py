@@ -1,15 +1,21 @@
-"""A portal's own association labels (USER_DEFINED types), reference section 2."""
+"""A portal's own association labels (USER_DEFINED types), reference section 2.
+
+A label is one typeId per direction (a single label between records of one object type
+is one self-inverse typeId). TypeIds are allocated per portal, so a portal never sees,
+changes or deletes another portal's labels: they are simply not in its lists.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assocdb.domain.associations import AssociationType
 from assocdb.domain.models import LabelDef
 from assocdb.domain.objecttypes import ObjectType
-from assocdb.domain.registry import Category
+from assocdb.domain.registry import Category, defined_pair
 from assocdb.domain.store import Store
-from assocdb.errors import ValidationError
+from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["LabelService"]
 
@@ -21,6 +27,20 @@ class LabelService:
     def __init__(self, store: Store, *, max_labels_per_pair: int = 10) -> None:
         self.store = store
         self.max_labels_per_pair = max_labels_per_pair
+
+    async def list_types(
+        self, portal_id: int, from_type: ObjectType, to_type: ObjectType
+    ) -> list[AssociationType]:
+        """Every type from ``from_type`` to ``to_type``: HubSpot's (the unlabeled one with
+        label None) and the portal's own, sorted by (category, typeId)."""
+        defined = defined_pair(from_type.type_id, to_type.type_id)
+        types = [
+            AssociationType(Category.HUBSPOT_DEFINED, t.type_id, t.label)
+            for t in (defined.types.values() if defined else ())
+        ]
+        own = await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
+        types += [AssociationType(Category(d.category), d.type_id, d.label) for d in own]
+        return sorted(types, key=lambda t: (t.category, t.type_id))
 
     async def create(
         self,
@@ -39,15 +59,19 @@ class LabelService:
         if not _NAME.fullmatch(name):
             raise ValidationError(
                 f"Invalid label name '{name}': a name cannot include hyphens or begin with a "
-                "number, and may use only letters, digits and underscores."
+                "number, and may use only letters, digits and underscores.",
+                context={"name": [name]},
             )
-        if not label.strip():
-            raise ValidationError("A label is required.")
+        _check_text(label, "label")
+        if inverse_label is not None:
+            _check_text(inverse_label, "inverseLabel")
+        _check_pair(from_type, to_type)
         existing = await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
         if any(d.name == name for d in existing):
             raise ValidationError(
                 f"An association label named '{name}' already exists between "
-                f"{from_type.plural} and {to_type.plural}."
+                f"{from_type.plural} and {to_type.plural}.",
+                context={"name": [name]},
             )
         if len({d.name for d in existing}) >= self.max_labels_per_pair:
             raise ValidationError(
@@ -95,3 +119,109 @@ class LabelService:
                 ]
             await tx.add_labels(defs)
         return [AssociationType(Category.USER_DEFINED, d.type_id, d.label) for d in reversed(defs)]
+
+    async def update(
+        self,
+        portal_id: int,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        type_id: int,
+        label: str,
+        inverse_label: str | None = None,
+    ) -> None:
+        """Rename a label; its name and typeIds never change (DOC-SCHEMA).
+
+        ``inverse_label`` renames the other direction of a paired label. Without it, the
+        other direction of a single label (both directions showing the same text) follows
+        the new label, and that of a paired label keeps its own [inferred].
+        """
+        _check_text(label, "label")
+        if inverse_label is not None:
+            _check_text(inverse_label, "inverseLabel")
+        forward = await self._find(portal_id, from_type, to_type, type_id, "changed")
+        if forward.type_id == forward.inverse_type_id:
+            if inverse_label is not None and inverse_label != label:
+                raise ValidationError(
+                    f"Association label {type_id} between {from_type.plural} and "
+                    f"{to_type.plural} is a single label: it has no inverse label to set.",
+                    context={"associationTypeId": [str(type_id)]},
+                )
+            await self.store.update_labels(portal_id, [replace(forward, label=label)])
+            return
+        changes = [replace(forward, label=label)]
+        inverse = await self._inverse_of(portal_id, forward)
+        if inverse is not None:
+            if inverse_label is not None:
+                changes.append(replace(inverse, label=inverse_label))
+            elif inverse.label == forward.label:
+                changes.append(replace(inverse, label=label))
+        await self.store.update_labels(portal_id, changes)
+
+    async def delete(
+        self, portal_id: int, from_type: ObjectType, to_type: ObjectType, type_id: int
+    ) -> None:
+        """Delete a label, both directions; refused while any association uses it (DOC-SCHEMA:
+        "you'll need to remove the label from associations before deleting")."""
+        found = await self._find(portal_id, from_type, to_type, type_id, "deleted")
+        if not await self.store.delete_label(portal_id, found):
+            raise ValidationError(
+                f"The association label '{found.label}' ({type_id}) between {from_type.plural} "
+                f"and {to_type.plural} is in use. Remove it from every association before "
+                "deleting it.",
+                context={"associationTypeId": [str(type_id)]},
+            )
+
+    async def _find(
+        self,
+        portal_id: int,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        type_id: int,
+        verb: str,
+    ) -> LabelDef:
+        """The portal's own label ``type_id`` from ``from_type`` to ``to_type``.
+
+        HubSpot's types cannot be changed (400); an id that is neither is a 404 [inferred].
+        """
+        own = await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
+        for d in own:
+            if d.category == Category.USER_DEFINED and d.type_id == type_id:
+                return d
+        context = {"associationTypeId": [str(type_id)]}
+        defined = defined_pair(from_type.type_id, to_type.type_id)
+        if defined is not None and type_id in defined.types:
+            raise ValidationError(
+                f"Association type {type_id} between {from_type.plural} and {to_type.plural} "
+                f"is defined by HubSpot (HUBSPOT_DEFINED) and cannot be {verb}.",
+                context=context,
+            )
+        raise ObjectNotFound(
+            f"No association label with typeId {type_id} exists between {from_type.plural} "
+            f"and {to_type.plural}.",
+            context=context,
+        )
+
+    async def _inverse_of(self, portal_id: int, label: LabelDef) -> LabelDef | None:
+        back = await self.store.list_labels(portal_id, label.to_type, label.from_type)
+        for d in back:
+            if d.category == label.category and d.type_id == label.inverse_type_id:
+                return d
+        return None
+
+
+def _check_text(text: str, field: str) -> None:
+    if not text.strip():
+        raise ValidationError(f"Invalid {field}: it must not be empty.", context={field: [text]})
+
+
+def _check_pair(from_type: ObjectType, to_type: ObjectType) -> None:
+    """Labels only make sense where records can be associated at all [inferred]."""
+    if defined_pair(from_type.type_id, to_type.type_id) is None:
+        raise ValidationError(
+            f"{from_type.plural} and {to_type.plural} cannot be associated, so no association "
+            "label can be defined between them.",
+            context={
+                "fromObjectType": [from_type.plural],
+                "toObjectType": [to_type.plural],
+            },
+        )

@@ -43,7 +43,14 @@ class DefinedType:
     type_id: int
     label: str | None
     inverse_id: int
-    primary: bool = False
+    one_per_from: bool = False
+    """At most one edge of this type per from-record: "contact → primary company" (1)."""
+    one_per_to: bool = False
+    """At most one per to-record: the inverse of a primary type (company → contact, 2)."""
+
+    @property
+    def primary(self) -> bool:
+        return self.one_per_from or self.one_per_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +76,16 @@ def _add(
     primary: bool = False,
 ) -> None:
     """Register a type and its inverse. The first unlabeled type of a pair is its default."""
-    for a, b, tid, inv, lab in (
-        (from_type, to_type, type_id, inverse_id, label),
-        (to_type, from_type, inverse_id, type_id, inverse_label if inverse_label else label),
+    for a, b, tid, inv, lab, per_from, per_to in (
+        (from_type, to_type, type_id, inverse_id, label, primary, False),
+        (to_type, from_type, inverse_id, type_id, inverse_label or label, False, primary),
     ):
         pair = _PAIRS.get((a, b))
         if pair is None:
             if lab is not None:
                 raise AssertionError(f"register the unlabeled type of {a}->{b} first")
             pair = _PAIRS[(a, b)] = PairTypes(default_id=tid, types={})
-        pair.types[tid] = DefinedType(tid, lab, inv, primary)
+        pair.types[tid] = DefinedType(tid, lab, inv, per_from, per_to)
         if a == b and tid == inv:
             break  # self-inverse type on a self-pair: registered once
 

@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from assocdb.domain.models import CrmObject, LabelDef, Portal, TokenRecord, TypeSet
-from assocdb.domain.registry import TypeKey
+from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
 __all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx"]
 
@@ -32,14 +31,19 @@ EdgeWrite = tuple[int, int, TypeSet, TypeSet]
 class StoreTx(Protocol):
     """Operations inside one write transaction, bound to one portal."""
 
+    async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
+        """Hold these (object type, id) records until the transaction ends, so concurrent
+        writers touching the same records run one after the other."""
+        ...
+
     async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]: ...
 
     async def get_pairs(
         self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], TypeSet]: ...
 
-    async def edges_with_type(
-        self, from_type: str, to_type: str, from_ids: Sequence[int], key: TypeKey
+    async def edges_from(
+        self, from_type: str, to_type: str, from_ids: Sequence[int]
     ) -> list[tuple[int, int, TypeSet]]: ...
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None: ...
@@ -76,9 +80,77 @@ class Store(Protocol):
         now_ms: int,
     ) -> list[CrmObject]: ...
 
+    async def get_objects(
+        self, portal_id: int, object_type: str, ids: Sequence[int]
+    ) -> list[CrmObject]:
+        """The live records among ``ids``, by ascending id; missing ids are left out."""
+        ...
+
+    async def list_objects(
+        self, portal_id: int, object_type: str, start_id: int, limit: int
+    ) -> list[CrmObject]:
+        """Up to ``limit`` live records with ``object_id >= start_id``, by ascending id."""
+        ...
+
+    async def get_archived_objects(
+        self, portal_id: int, object_type: str, ids: Sequence[int]
+    ) -> list[tuple[CrmObject, int]]:
+        """Archived records among ``ids`` with when each was archived (epoch ms)."""
+        ...
+
+    async def list_archived_objects(
+        self, portal_id: int, object_type: str, start_id: int, limit: int
+    ) -> list[tuple[CrmObject, int]]: ...
+
+    async def update_objects(
+        self,
+        portal_id: int,
+        object_type: str,
+        updates: Sequence[tuple[int, Mapping[str, str | None]]],
+        now_ms: int,
+    ) -> list[CrmObject]:
+        """Merge property changes (None removes a property) in one transaction; returns
+        the records that exist, updated."""
+        ...
+
+    async def archive_objects(
+        self,
+        portal_id: int,
+        object_type: str,
+        ids: Sequence[int],
+        now_ms: int,
+        *,
+        purge: bool = False,
+    ) -> list[int]:
+        """Archive records (``purge``: delete them outright) and remove every association
+        of each, both directions, in one transaction; returns the ids that existed."""
+        ...
+
+    async def find_label(
+        self, portal_id: int, from_type: str, category: int, type_id: int
+    ) -> LabelDef | None:
+        """The portal's label with this (category, typeId) from ``from_type``, any to-type."""
+        ...
+
     # -- labels and limits (storage/sqlite_labels.py) --------------------------------
 
     async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]: ...
+
+    async def update_labels(self, portal_id: int, labels: Sequence[LabelDef]) -> None: ...
+
+    async def delete_label(self, portal_id: int, label: LabelDef) -> bool:
+        """Both directions and their limits; False (nothing changed) if an association uses it."""
+        ...
+
+    async def list_limits(self, portal_id: int, from_type: str, to_type: str) -> list[LimitDef]: ...
+
+    async def list_all_limits(self, portal_id: int) -> list[LimitDef]: ...
+
+    async def put_limits(self, portal_id: int, limits: Sequence[LimitDef]) -> None: ...
+
+    async def delete_limits(
+        self, portal_id: int, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None: ...
 
     # -- associations (storage/sqlite.py) --------------------------------------------
 

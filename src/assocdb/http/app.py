@@ -23,6 +23,7 @@ from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal, authenticate, require_any
 from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
+from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
@@ -108,6 +109,7 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
             store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
         ),
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
+        limits=LimitService(store),
         objects=ObjectService(store),
     )
 
@@ -115,7 +117,9 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """The ASGI app. ``store`` (opened and closed with the app) defaults to ``settings.db``."""
     the_store = (
-        store if store is not None else open_store(settings.db, readers=settings.read_threads)
+        store
+        if store is not None
+        else open_store(settings.db, readers=settings.read_threads, read_url=settings.read_db)
     )
 
     @asynccontextmanager

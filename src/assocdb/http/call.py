@@ -13,6 +13,7 @@ from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal
 from assocdb.domain.labels import LabelService
+from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.store import Store
@@ -33,6 +34,7 @@ class Services:
     store: Store
     associations: AssociationService
     labels: LabelService
+    limits: LimitService
     objects: ObjectService
 
 

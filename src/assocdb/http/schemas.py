@@ -128,3 +128,101 @@ class Health(Struct):
 
 
 encoder = msgspec.json.Encoder()
+
+
+# -- writes (reference 1.2–1.9) ---------------------------------------------------------
+
+
+class AssociationSpec(Struct, forbid_unknown_fields=False):
+    associationTypeId: int
+    # Required by the v4 spec; HubSpot's 2026-03 examples omit it (reference 4.3).
+    associationCategory: Category | None = None
+
+
+class PublicObjectId(Struct, forbid_unknown_fields=False):
+    id: IdText
+
+
+class AssociationMultiPost(Struct, forbid_unknown_fields=False):
+    from_: PublicObjectId = field(name="from")
+    to: PublicObjectId
+    types: list[AssociationSpec]
+
+
+class BatchCreateRequest(Struct):
+    inputs: list[AssociationMultiPost]
+
+
+class DefaultAssociationPost(Struct, forbid_unknown_fields=False):
+    from_: PublicObjectId = field(name="from")
+    to: PublicObjectId
+
+
+class BatchDefaultRequest(Struct):
+    inputs: list[DefaultAssociationPost]
+
+
+class AssociationMultiArchive(Struct, forbid_unknown_fields=False):
+    from_: PublicObjectId = field(name="from")
+    to: list[PublicObjectId]
+
+
+class BatchArchiveRequest(Struct):
+    inputs: list[AssociationMultiArchive]
+
+
+class LabelsBetweenObjectPair(Struct):
+    fromObjectTypeId: str
+    fromObjectId: int
+    toObjectTypeId: str
+    toObjectId: int
+    labels: list[str]
+
+
+class BatchResponseLabelsBetweenObjectPair(Struct):
+    status: str
+    results: list[LabelsBetweenObjectPair]
+    startedAt: str
+    completedAt: str
+
+
+class BatchResponseLabelsBetweenObjectPairWithErrors(Struct):
+    status: str
+    results: list[LabelsBetweenObjectPair]
+    numErrors: int
+    errors: list[BatchErrorItem]
+    startedAt: str
+    completedAt: str
+
+
+class AssociationSpecOut(Struct):
+    associationCategory: Category
+    associationTypeId: int
+
+
+class IdOut(Struct):
+    id: str
+
+
+class PublicDefaultAssociation(Struct):
+    from_: IdOut = field(name="from")
+    to: IdOut
+    associationSpec: AssociationSpecOut
+
+
+class BatchResponseDefaultAssociation(Struct, omit_defaults=True, kw_only=True):
+    status: str
+    results: list[PublicDefaultAssociation]
+    numErrors: int | None = None
+    errors: list[BatchErrorItem] | None = None
+    startedAt: str
+    completedAt: str
+
+
+class BatchResponseVoid(Struct):
+    """The 2026-03 batch archive answer: 200 with an empty batch body (reference 1.3)."""
+
+    status: str
+    results: list[dict[str, str]]
+    startedAt: str
+    completedAt: str

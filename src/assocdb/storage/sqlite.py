@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
-from assocdb.domain.registry import TypeKey
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
@@ -138,6 +137,9 @@ class _SQLiteTx:
         self._store = store
         self._portal = portal_id
 
+    async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""
+
     async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]:
         portal = self._portal
 
@@ -176,23 +178,21 @@ class _SQLiteTx:
 
         return await self._store._write(run)
 
-    async def edges_with_type(
-        self, from_type: str, to_type: str, from_ids: Sequence[int], key: TypeKey
+    async def edges_from(
+        self, from_type: str, to_type: str, from_ids: Sequence[int]
     ) -> list[tuple[int, int, TypeSet]]:
         portal = self._portal
 
         def run(conn: sqlite3.Connection) -> list[tuple[int, int, TypeSet]]:
-            out: list[tuple[int, int, TypeSet]] = []
-            for from_id in sorted(set(from_ids)):
+            return [
+                (from_id, to_id, decode_types(types))
+                for from_id in sorted(set(from_ids))
                 for to_id, types in conn.execute(
                     "SELECT to_id, types FROM associations WHERE portal_id = ? AND from_type = ?"
-                    " AND from_id = ? AND to_type = ?",
+                    " AND from_id = ? AND to_type = ? ORDER BY to_id",
                     (portal, from_type, from_id, to_type),
-                ):
-                    decoded = decode_types(types)
-                    if key in decoded:
-                        out.append((from_id, to_id, decoded))
-            return out
+                )
+            ]
 
         return await self._store._write(run)
 

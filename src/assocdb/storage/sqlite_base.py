@@ -14,9 +14,9 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from assocdb.storage.migrations import migrations
 
@@ -111,6 +111,40 @@ class SQLiteBase:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    # -- bulk copy (assocdb copy) -------------------------------------------------------
+
+    async def export_rows(
+        self, table: str, columns: Sequence[str], chunk: int
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Every row of a table, in chunks, from one snapshot (a dedicated connection)."""
+        assert self._write_pool is not None, "store is not open"
+        loop = asyncio.get_running_loop()
+        conn = await loop.run_in_executor(self._write_pool, self._connect)
+        try:
+            await loop.run_in_executor(self._write_pool, conn.execute, "BEGIN")
+            cursor = await loop.run_in_executor(
+                self._write_pool, conn.execute, f"SELECT {', '.join(columns)} FROM {table}"
+            )
+            while rows := await loop.run_in_executor(self._write_pool, cursor.fetchmany, chunk):
+                yield rows
+        finally:
+            await loop.run_in_executor(self._write_pool, conn.close)
+
+    async def import_rows(
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        marks = ", ".join("?" * len(columns))
+        verb = "INSERT OR REPLACE" if table == "meta" else "INSERT"
+        await self._write_tx(
+            lambda c: c.executemany(
+                f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+        )
+
+    async def count_rows(self, table: str) -> int:
+        row = await self._read(lambda c: c.execute(f"SELECT count(*) FROM {table}").fetchone())
+        return int(row[0])
 
     async def ping(self) -> None:
         await self._read(lambda c: c.execute("SELECT 1").fetchone())

@@ -1,16 +1,61 @@
-"""SQLite: CRM records."""
+"""SQLite: CRM records (live in ``objects``, archived in ``archived_objects``)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from assocdb.domain.models import CrmObject
+from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.errors import ValidationError
-from assocdb.storage.sqlite_base import SQLiteBase
+from assocdb.storage.sqlite_base import SQLiteBase, chunks
 
 __all__ = ["SQLiteObjects"]
+
+_COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
+
+
+def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
+    object_id, properties, created, updated = row
+    return CrmObject(portal_id, object_type, object_id, json.loads(properties), created, updated)
+
+
+def _by_ids(
+    conn: sqlite3.Connection, table: str, columns: str, key: tuple[int, str], ids: Sequence[int]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``table`` for ``ids`` (unique, ascending), 500 ids per statement."""
+    rows: list[tuple[Any, ...]] = []
+    for chunk in chunks(sorted(set(ids)), 500):
+        marks = ",".join("?" * len(chunk))
+        rows.extend(
+            conn.execute(
+                f"SELECT {columns} FROM {table} WHERE portal_id = ? AND object_type = ?"
+                f" AND object_id IN ({marks}) ORDER BY object_id",
+                (*key, *chunk),
+            )
+        )
+    return rows
+
+
+def _delete_edges(
+    conn: sqlite3.Connection, portal_id: int, object_type: str, object_id: int
+) -> None:
+    """Every association of a record, both directions: each edge row and its inverse row."""
+    edges = conn.execute(
+        "SELECT to_type, to_id FROM associations WHERE portal_id = ? AND from_type = ?"
+        " AND from_id = ?",
+        (portal_id, object_type, object_id),
+    ).fetchall()
+    conn.executemany(
+        "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
+        " AND to_type = ? AND to_id = ?",
+        [(portal_id, to_type, to_id, object_type, object_id) for to_type, to_id in edges],
+    )
+    conn.execute(
+        "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?",
+        (portal_id, object_type, object_id),
+    )
 
 
 class SQLiteObjects(SQLiteBase):
@@ -47,3 +92,130 @@ class SQLiteObjects(SQLiteBase):
             return created
 
         return await self._write_tx(run)
+
+    async def get_objects(
+        self, portal_id: int, object_type: str, ids: Sequence[int]
+    ) -> list[CrmObject]:
+        rows = await self._read(
+            lambda c: _by_ids(c, "objects", _COLUMNS, (portal_id, object_type), ids)
+        )
+        return [_object(portal_id, object_type, row) for row in rows]
+
+    async def list_objects(
+        self, portal_id: int, object_type: str, start_id: int, limit: int
+    ) -> list[CrmObject]:
+        rows = await self._read(
+            lambda c: c.execute(
+                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = ? AND object_type = ?"
+                " AND object_id >= ? ORDER BY object_id LIMIT ?",
+                (portal_id, object_type, start_id, limit),
+            ).fetchall()
+        )
+        return [_object(portal_id, object_type, row) for row in rows]
+
+    async def get_archived_objects(
+        self, portal_id: int, object_type: str, ids: Sequence[int]
+    ) -> list[tuple[CrmObject, int]]:
+        rows = await self._read(
+            lambda c: _by_ids(
+                c,
+                "archived_objects",
+                _COLUMNS + ", archived_at_ms",
+                (portal_id, object_type),
+                ids,
+            )
+        )
+        return [(_object(portal_id, object_type, r[:4]), r[4]) for r in rows]
+
+    async def list_archived_objects(
+        self, portal_id: int, object_type: str, start_id: int, limit: int
+    ) -> list[tuple[CrmObject, int]]:
+        rows = await self._read(
+            lambda c: c.execute(
+                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = ?"
+                " AND object_type = ? AND object_id >= ? ORDER BY object_id LIMIT ?",
+                (portal_id, object_type, start_id, limit),
+            ).fetchall()
+        )
+        return [(_object(portal_id, object_type, r[:4]), r[4]) for r in rows]
+
+    async def update_objects(
+        self,
+        portal_id: int,
+        object_type: str,
+        updates: Sequence[tuple[int, Mapping[str, str | None]]],
+        now_ms: int,
+    ) -> list[CrmObject]:
+        def run(conn: sqlite3.Connection) -> list[CrmObject]:
+            updated: list[CrmObject] = []
+            for object_id, changes in updates:
+                row = conn.execute(
+                    "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
+                    " AND object_type = ? AND object_id = ?",
+                    (portal_id, object_type, object_id),
+                ).fetchone()
+                if row is None:
+                    continue
+                properties: dict[str, str] = json.loads(row[0])
+                for name, value in changes.items():
+                    if value is None:
+                        properties.pop(name, None)
+                    else:
+                        properties[name] = value
+                conn.execute(
+                    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
+                    " AND object_type = ? AND object_id = ?",
+                    (json.dumps(properties), now_ms, portal_id, object_type, object_id),
+                )
+                updated.append(
+                    CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
+                )
+            return updated
+
+        return await self._write_tx(run)
+
+    async def archive_objects(
+        self,
+        portal_id: int,
+        object_type: str,
+        ids: Sequence[int],
+        now_ms: int,
+        *,
+        purge: bool = False,
+    ) -> list[int]:
+        def run(conn: sqlite3.Connection) -> list[int]:
+            archived: list[int] = []
+            key = (portal_id, object_type)
+            for object_id in dict.fromkeys(ids):
+                row = conn.execute(
+                    "DELETE FROM objects WHERE portal_id = ? AND object_type = ?"
+                    " AND object_id = ? RETURNING properties, created_at_ms, updated_at_ms",
+                    (*key, object_id),
+                ).fetchone()
+                _delete_edges(conn, portal_id, object_type, object_id)
+                if row is None:
+                    continue
+                if not purge:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO archived_objects (portal_id, object_type,"
+                        " object_id, properties, created_at_ms, updated_at_ms, archived_at_ms)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (*key, object_id, *row, now_ms),
+                    )
+                archived.append(object_id)
+            return archived
+
+        return await self._write_tx(run)
+
+    async def find_label(
+        self, portal_id: int, from_type: str, category: int, type_id: int
+    ) -> LabelDef | None:
+        row = await self._read(
+            lambda c: c.execute(
+                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
+                " FROM labels WHERE portal_id = ? AND from_type = ? AND category = ?"
+                " AND type_id = ? ORDER BY to_type LIMIT 1",
+                (portal_id, from_type, category, type_id),
+            ).fetchone()
+        )
+        return LabelDef(*row) if row else None

@@ -2,35 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.responses import Response
 
-from assocdb.domain.associations import MAX_LIST_LIMIT, ReadInput
+from assocdb.domain.associations import (
+    MAX_LIST_LIMIT,
+    CreateInput,
+    ReadInput,
+    SetResult,
+    TypeRef,
+)
 from assocdb.domain.clock import now_ms
-from assocdb.errors import ValidationError
+from assocdb.domain.objecttypes import ObjectType
+from assocdb.domain.registry import Category, defined_pair
+from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call, parse_object_id
+from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms, render_collection, render_multi_results
 from assocdb.http.schemas import (
+    AssociationSpec,
+    AssociationSpecOut,
+    BatchArchiveRequest,
+    BatchCreateRequest,
+    BatchDefaultRequest,
     BatchReadRequest,
+    BatchResponseDefaultAssociation,
+    BatchResponseLabelsBetweenObjectPair,
+    BatchResponseLabelsBetweenObjectPairWithErrors,
     BatchResponseMultiWithLabel,
     BatchResponseMultiWithLabelWithErrors,
+    BatchResponseVoid,
     CollectionResponseMultiAssociated,
+    IdOut,
+    LabelsBetweenObjectPair,
+    PublicDefaultAssociation,
 )
 
-__all__ = ["OPERATIONS", "batch_read", "list_associations"]
+__all__ = ["OPERATIONS"]
 
 MAX_BATCH_READ_INPUTS = 1000
 """Reference 6: batch read takes at most 1,000 inputs; more are rejected."""
+MAX_BATCH_WRITE_INPUTS = 2000
+"""Reference 6: batch create takes 2,000; the other writes are undocumented ([inferred] 2,000)."""
+
+
+def _check_count(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise ValidationError(
+            f"Too many inputs: {count}. A batch {what} accepts at most {limit} inputs.",
+            context={"inputs": [str(count)]},
+        )
 
 
 async def batch_read(call: Call) -> Response:
     body = await call.body(BatchReadRequest)
-    if len(body.inputs) > MAX_BATCH_READ_INPUTS:
-        raise ValidationError(
-            f"Too many inputs: {len(body.inputs)}. A batch read accepts at most "
-            f"{MAX_BATCH_READ_INPUTS} inputs.",
-            context={"inputs": [str(len(body.inputs))]},
-        )
+    _check_count(len(body.inputs), MAX_BATCH_READ_INPUTS, "read")
     inputs = [ReadInput(parse_object_id(i.id, "id"), i.after or None) for i in body.inputs]
     outcomes = await call.services.associations.batch_read(
         call.portal_id, call.types["fromObjectType"], call.types["toObjectType"], inputs
@@ -79,30 +107,323 @@ def _limit(raw: str | None) -> int:
     return min(value, MAX_LIST_LIMIT)
 
 
-_V4 = "/crm/v4"
+# -- writes (reference 1.2–1.9) ---------------------------------------------------------
+
+
+def _refs(specs: Sequence[AssociationSpec]) -> tuple[TypeRef, ...]:
+    return tuple(
+        (Category[s.associationCategory] if s.associationCategory else None, s.associationTypeId)
+        for s in specs
+    )
+
+
+def _pair_body(
+    from_type: ObjectType, to_type: ObjectType, result: SetResult
+) -> LabelsBetweenObjectPair:
+    return LabelsBetweenObjectPair(
+        from_type.type_id, result.from_id, to_type.type_id, result.to_id, result.labels
+    )
+
+
+def _default_spec(from_type: ObjectType, to_type: ObjectType) -> AssociationSpecOut:
+    pair = defined_pair(from_type.type_id, to_type.type_id)
+    return AssociationSpecOut("HUBSPOT_DEFINED", pair.default_id if pair else 0)
+
+
+def _split(
+    outcomes: Sequence[SetResult | AssocdbError],
+) -> tuple[list[SetResult], list[AssocdbError]]:
+    done = [o for o in outcomes if isinstance(o, SetResult)]
+    return done, [o for o in outcomes if isinstance(o, AssocdbError)]
+
+
+async def batch_create(call: Call) -> Response:
+    """201, or 207 when any input failed; the types become the pair's label set (1.2)."""
+    body = await call.body(BatchCreateRequest)
+    _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "create")
+    inputs = [
+        CreateInput(
+            parse_object_id(i.from_.id, "from.id"),
+            parse_object_id(i.to.id, "to.id"),
+            _refs(i.types),
+        )
+        for i in body.inputs
+    ]
+    from_type, to_type = call.types["fromObjectType"], call.types["toObjectType"]
+    done, failed = _split(
+        await call.services.associations.set_types(
+            call.portal_id, from_type, to_type, inputs, replace=True
+        )
+    )
+    results = [_pair_body(from_type, to_type, r) for r in done]
+    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
+    if failed:
+        errors = [batch_error_item(e) for e in failed]
+        return call.json(
+            BatchResponseLabelsBetweenObjectPairWithErrors(
+                "COMPLETE", results, len(errors), errors, started, completed
+            ),
+            207,
+        )
+    return call.json(
+        BatchResponseLabelsBetweenObjectPair("COMPLETE", results, started, completed), 201
+    )
+
+
+def _default_response(
+    call: Call,
+    from_type: ObjectType,
+    to_type: ObjectType,
+    outcomes: Sequence[SetResult | AssocdbError],
+) -> Response:
+    done, failed = _split(outcomes)
+    spec = _default_spec(from_type, to_type)
+    errors = [batch_error_item(e) for e in failed]
+    # Always 200: HubSpot declares only 200 here, with optional errors in the body
+    # (reference 1.5), and the official Node client throws on any other success code.
+    return call.json(
+        BatchResponseDefaultAssociation(
+            status="COMPLETE",
+            results=[
+                PublicDefaultAssociation(IdOut(str(r.from_id)), IdOut(str(r.to_id)), spec)
+                for r in done
+            ],
+            numErrors=len(errors) if errors else None,
+            errors=errors or None,
+            startedAt=iso_ms(call.started_ms),
+            completedAt=iso_ms(now_ms()),
+        )
+    )
+
+
+async def batch_associate_default(call: Call) -> Response:
+    """Add the unlabeled type to each pair, keeping its labels (reference 1.5)."""
+    body = await call.body(BatchDefaultRequest)
+    _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "associate")
+    inputs = [
+        CreateInput(parse_object_id(i.from_.id, "from.id"), parse_object_id(i.to.id, "to.id"))
+        for i in body.inputs
+    ]
+    from_type, to_type = call.types["fromObjectType"], call.types["toObjectType"]
+    outcomes = await call.services.associations.set_types(
+        call.portal_id, from_type, to_type, inputs, replace=False
+    )
+    return _default_response(call, from_type, to_type, outcomes)
+
+
+def _archived(call: Call, versioned: bool) -> Response:
+    """v4 answers 204; the 2026-03 paths answer 200 with an empty batch (reference 1.3)."""
+    if not versioned:
+        return Response(status_code=204)
+    return call.json(BatchResponseVoid("COMPLETE", [], iso_ms(call.started_ms), iso_ms(now_ms())))
+
+
+async def _batch_archive(call: Call, versioned: bool) -> Response:
+    body = await call.body(BatchArchiveRequest)
+    _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "archive")
+    pairs = [
+        (parse_object_id(i.from_.id, "from.id"), parse_object_id(t.id, "to.id"))
+        for i in body.inputs
+        for t in i.to
+    ]
+    await call.services.associations.archive_pairs(
+        call.portal_id, call.types["fromObjectType"], call.types["toObjectType"], pairs
+    )
+    return _archived(call, versioned)
+
+
+async def _batch_archive_labels(call: Call, versioned: bool) -> Response:
+    body = await call.body(BatchCreateRequest)
+    _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "archive")
+    inputs = [
+        CreateInput(
+            parse_object_id(i.from_.id, "from.id"),
+            parse_object_id(i.to.id, "to.id"),
+            _refs(i.types),
+        )
+        for i in body.inputs
+    ]
+    await call.services.associations.remove_types(
+        call.portal_id, call.types["fromObjectType"], call.types["toObjectType"], inputs
+    )
+    return _archived(call, versioned)
+
+
+async def batch_archive(call: Call) -> Response:
+    return await _batch_archive(call, versioned=False)
+
+
+async def batch_archive_versioned(call: Call) -> Response:
+    return await _batch_archive(call, versioned=True)
+
+
+async def batch_archive_labels(call: Call) -> Response:
+    return await _batch_archive_labels(call, versioned=False)
+
+
+async def batch_archive_labels_versioned(call: Call) -> Response:
+    return await _batch_archive_labels(call, versioned=True)
+
+
+def _single(outcomes: Sequence[SetResult | AssocdbError]) -> SetResult:
+    """The one result of a per-record write; its error becomes the whole answer."""
+    (outcome,) = outcomes
+    if isinstance(outcome, AssocdbError):
+        raise outcome
+    return outcome
+
+
+async def put_labels(call: Call) -> Response:
+    """201 + Location + LabelsBetweenObjectPair; the body sets the pair's labels (1.7)."""
+    specs = await call.body(list[AssociationSpec])
+    from_type, to_type = call.types["objectType"], call.types["toObjectType"]
+    item = CreateInput(call.path_id("objectId"), call.path_id("toObjectId"), _refs(specs))
+    result = _single(
+        await call.services.associations.set_types(
+            call.portal_id, from_type, to_type, [item], replace=True
+        )
+    )
+    response = call.json(_pair_body(from_type, to_type, result), 201)
+    response.headers["location"] = str(call.request.url.replace(query=""))
+    return response
+
+
+async def put_default(call: Call) -> Response:
+    """200 with a one-result batch body (reference 1.8)."""
+    from_type, to_type = call.types["fromObjectType"], call.types["toObjectType"]
+    item = CreateInput(call.path_id("fromObjectId"), call.path_id("toObjectId"))
+    outcomes = await call.services.associations.set_types(
+        call.portal_id, from_type, to_type, [item], replace=False
+    )
+    _single(outcomes)
+    return _default_response(call, from_type, to_type, outcomes)
+
+
+async def delete_pair(call: Call) -> Response:
+    """204, also when nothing was associated (reference 1.9, [inferred] idempotent)."""
+    pair = (call.path_id("objectId"), call.path_id("toObjectId"))
+    await call.services.associations.archive_pairs(
+        call.portal_id, call.types["objectType"], call.types["toObjectType"], [pair]
+    )
+    return Response(status_code=204)
+
+
+def _operations(assoc: str, objects: str, suffix: str, versioned: bool) -> tuple[Operation, ...]:
+    pair = assoc + "/{fromObjectType}/{toObjectType}"
+    record = objects + "/{objectType}/{objectId}/associations/{toObjectType}"
+    tag = "Associations" + (" (2026-03)" if versioned else "")
+    list_query = (
+        QueryParam("limit", "integer", "Page size; default and maximum 500."),
+        QueryParam("after", "string", "Cursor from a previous page's paging.next.after."),
+    )
+    archived: dict[int, type | None] = {200: BatchResponseVoid} if versioned else {204: None}
+    return (
+        Operation(
+            "POST",
+            pair + "/batch/read",
+            batch_read,
+            "batch_read" + suffix,
+            "Read the associations of up to 1,000 records, each with its own cursor",
+            tag,
+            request=BatchReadRequest,
+            responses={
+                200: BatchResponseMultiWithLabel,
+                207: BatchResponseMultiWithLabelWithErrors,
+            },
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/create",
+            batch_create,
+            "batch_create" + suffix,
+            "Create associations with labels (the types become the pair's label set)",
+            tag,
+            access="write",
+            request=BatchCreateRequest,
+            responses={
+                201: BatchResponseLabelsBetweenObjectPair,
+                207: BatchResponseLabelsBetweenObjectPairWithErrors,
+            },
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/associate/default",
+            batch_associate_default,
+            "batch_associate_default" + suffix,
+            "Create unlabeled associations",
+            tag,
+            access="write",
+            request=BatchDefaultRequest,
+            responses={200: BatchResponseDefaultAssociation},
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/archive",
+            batch_archive_versioned if versioned else batch_archive,
+            "batch_archive" + suffix,
+            "Remove every association between the pairs",
+            tag,
+            access="write",
+            request=BatchArchiveRequest,
+            responses=archived,
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/labels/archive",
+            batch_archive_labels_versioned if versioned else batch_archive_labels,
+            "batch_archive_labels" + suffix,
+            "Remove labels; removing the unlabeled type removes the pair",
+            tag,
+            access="write",
+            request=BatchCreateRequest,
+            responses=archived,
+        ),
+        Operation(
+            "GET",
+            record,
+            list_associations,
+            "list_record_associations" + suffix,
+            "List a record's associations to one object type (at most 500 per page)",
+            tag,
+            responses={200: CollectionResponseMultiAssociated},
+            query=list_query,
+        ),
+        Operation(
+            "PUT",
+            record + "/{toObjectId}",
+            put_labels,
+            "put_labels" + suffix,
+            "Associate two records with the given labels",
+            tag,
+            access="write",
+            request=list[AssociationSpec],
+            responses={201: LabelsBetweenObjectPair},
+        ),
+        Operation(
+            "DELETE",
+            record + "/{toObjectId}",
+            delete_pair,
+            "delete_pair" + suffix,
+            "Remove every association between two records",
+            tag,
+            access="write",
+            responses={204: None},
+        ),
+        Operation(
+            "PUT",
+            objects + "/{fromObjectType}/{fromObjectId}/associations/default"
+            "/{toObjectType}/{toObjectId}",
+            put_default,
+            "put_default" + suffix,
+            "Associate two records with the unlabeled type",
+            tag,
+            access="write",
+            responses={200: BatchResponseDefaultAssociation},
+        ),
+    )
+
 
 OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "POST",
-        _V4 + "/associations/{fromObjectType}/{toObjectType}/batch/read",
-        batch_read,
-        "batch_read_associations",
-        "Read the associations of up to 1,000 records, each with its own paging cursor",
-        "Associations",
-        request=BatchReadRequest,
-        responses={200: BatchResponseMultiWithLabel, 207: BatchResponseMultiWithLabelWithErrors},
-    ),
-    Operation(
-        "GET",
-        _V4 + "/objects/{objectType}/{objectId}/associations/{toObjectType}",
-        list_associations,
-        "list_record_associations",
-        "List a record's associations to one object type (at most 500 per page)",
-        "Associations",
-        responses={200: CollectionResponseMultiAssociated},
-        query=(
-            QueryParam("limit", "integer", "Page size; default and maximum 500."),
-            QueryParam("after", "string", "Cursor from a previous page's paging.next.after."),
-        ),
-    ),
+    *_operations("/crm/v4/associations", "/crm/v4/objects", "", versioned=False),
+    *_operations("/crm/associations/2026-03", "/crm/objects/2026-03", "_2026_03", versioned=True),
 )

@@ -1,9 +1,380 @@
-"""Association labels and limits (reference section 2)."""
+"""Association labels and limits (reference section 2). Thin: decode → domain → render.
+
+Every operation is served under three prefixes: ``/crm/associations/v4`` (HubSpot's
+current v4 spec), ``/crm/v4/associations`` (the 2024 spec, the guides and the Python
+client) and the date-versioned ``/crm/associations/2026-03``. The only documented
+difference of 2026-03 is batch/purge answering 200 with an empty batch instead of 204.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from starlette.responses import Response
+
+from assocdb.domain.associations import AssociationType
+from assocdb.domain.clock import now_ms
+from assocdb.domain.limits import LimitInput, LimitView
+from assocdb.domain.registry import Category
+from assocdb.errors import AssocdbError, ValidationError
+from assocdb.http.call import Call
+from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation
+from assocdb.http.render import iso_ms
+from assocdb.http.schemas import AssociationSpecWithLabel, BatchResponseVoid
+from assocdb.http.schemas_labels import (
+    BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+    BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
+    BatchInputPublicAssociationSpec,
+    BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
+    BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
+    BatchResponsePublicAssociationDefinitionUserConfiguration,
+    BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
+    BatchStatus,
+    CollectionResponseAssociationSpecWithLabelNoPaging,
+    CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
+    PublicAssociationDefinitionConfigurationCreateRequest,
+    PublicAssociationDefinitionConfigurationUpdateRequest,
+    PublicAssociationDefinitionConfigurationUpdateResult,
+    PublicAssociationDefinitionCreateRequest,
+    PublicAssociationDefinitionUpdateRequest,
+    PublicAssociationDefinitionUserConfiguration,
+)
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+_INT32_MAX = 2**31 - 1
+
+
+# -- labels ------------------------------------------------------------------------------
+
+
+def _specs(types: Sequence[AssociationType]) -> CollectionResponseAssociationSpecWithLabelNoPaging:
+    return CollectionResponseAssociationSpecWithLabelNoPaging(
+        [
+            AssociationSpecWithLabel(t.category.name, t.type_id, t.label)  # type: ignore[arg-type]
+            for t in types
+        ]
+    )
+
+
+async def list_labels(call: Call) -> Response:
+    """200: HubSpot's types of the direction and the portal's labels, no paging."""
+    types = await call.services.labels.list_types(
+        call.portal_id, call.types["fromObjectType"], call.types["toObjectType"]
+    )
+    return call.json(_specs(types))
+
+
+async def create_label(call: Call) -> Response:
+    """200 (not 201): one type per direction, inverse first (DOC-SCHEMA's example)."""
+    body = await call.body(PublicAssociationDefinitionCreateRequest)
+    made = await call.services.labels.create(
+        call.portal_id,
+        call.types["fromObjectType"],
+        call.types["toObjectType"],
+        body.name,
+        body.label,
+        body.inverseLabel,
+    )
+    return call.json(_specs(made))
+
+
+async def update_label(call: Call) -> Response:
+    body = await call.body(PublicAssociationDefinitionUpdateRequest)
+    await call.services.labels.update(
+        call.portal_id,
+        call.types["fromObjectType"],
+        call.types["toObjectType"],
+        body.associationTypeId,
+        body.label,
+        body.inverseLabel,
+    )
+    return Response(status_code=204)
+
+
+async def delete_label(call: Call) -> Response:
+    await call.services.labels.delete(
+        call.portal_id,
+        call.types["fromObjectType"],
+        call.types["toObjectType"],
+        _type_id(call.request.path_params["associationTypeId"]),
+    )
+    return Response(status_code=204)
+
+
+def _type_id(raw: str) -> int:
+    """An ``associationTypeId`` path segment: an int32 (HubSpot's spec types it so)."""
+    text = raw.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()) or abs(int(text)) > _INT32_MAX:
+        raise ValidationError(
+            f"Invalid associationTypeId '{raw[:40]}': it must be an integer.",
+            context={"associationTypeId": [raw[:40]]},
+        )
+    return int(text)
+
+
+# -- limits (definition configurations) --------------------------------------------------
+
+
+def _configurations(
+    limits: Sequence[LimitView],
+) -> list[PublicAssociationDefinitionUserConfiguration]:
+    return [
+        PublicAssociationDefinitionUserConfiguration(
+            v.category.name,  # type: ignore[arg-type]
+            v.type_id,
+            v.label,
+            v.max_to_object_ids,
+        )
+        for v in limits
+    ]
+
+
+async def list_all_limits(call: Call) -> Response:
+    """200: every limit the portal set, across all object pairs (DOC-SCHEMA)."""
+    limits = await call.services.limits.list_all(call.portal_id)
+    return call.json(
+        CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging(
+            _configurations(limits)
+        )
+    )
+
+
+async def list_pair_limits(call: Call) -> Response:
+    limits = await call.services.limits.list_pair(
+        call.portal_id, call.types["fromObjectType"], call.types["toObjectType"]
+    )
+    return call.json(
+        CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging(
+            _configurations(limits)
+        )
+    )
+
+
+def _inputs(
+    items: Sequence[
+        PublicAssociationDefinitionConfigurationCreateRequest
+        | PublicAssociationDefinitionConfigurationUpdateRequest
+    ],
+) -> list[LimitInput]:
+    return [LimitInput(Category[i.category], i.typeId, i.maxToObjectIds) for i in items]
+
+
+def _split(
+    outcomes: Sequence[LimitView | AssocdbError],
+) -> tuple[list[LimitView], list[AssocdbError]]:
+    done = [o for o in outcomes if isinstance(o, LimitView)]
+    return done, [o for o in outcomes if isinstance(o, AssocdbError)]
+
+
+def _status(done: Sequence[LimitView]) -> BatchStatus:
+    """ "CANCELED" when no input was applied, as observed on a configuration batch whose
+    only input was invalid (reference section 2); else "COMPLETE"."""
+    return "COMPLETE" if done else "CANCELED"
+
+
+async def create_limits(call: Call) -> Response:
+    """201, or 207 when any input failed (the official clients accept only these)."""
+    body = await call.body(BatchInputPublicAssociationDefinitionConfigurationCreateRequest)
+    done, failed = _split(
+        await call.services.limits.create(
+            call.portal_id,
+            call.types["fromObjectType"],
+            call.types["toObjectType"],
+            _inputs(body.inputs),
+        )
+    )
+    results = _configurations(done)
+    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
+    if failed:
+        errors = [batch_error_item(e) for e in failed]
+        return call.json(
+            BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors(
+                _status(done), results, len(errors), errors, started, completed
+            ),
+            207,
+        )
+    return call.json(
+        BatchResponsePublicAssociationDefinitionUserConfiguration(
+            "COMPLETE", results, started, completed
+        ),
+        201,
+    )
+
+
+async def update_limits(call: Call) -> Response:
+    """200, or 207 when any input failed."""
+    body = await call.body(BatchInputPublicAssociationDefinitionConfigurationUpdateRequest)
+    done, failed = _split(
+        await call.services.limits.update(
+            call.portal_id,
+            call.types["fromObjectType"],
+            call.types["toObjectType"],
+            _inputs(body.inputs),
+        )
+    )
+    results = [
+        PublicAssociationDefinitionConfigurationUpdateResult(
+            v.category.name,  # type: ignore[arg-type]
+            v.type_id,
+            v.max_to_object_ids,
+        )
+        for v in done
+    ]
+    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
+    if failed:
+        errors = [batch_error_item(e) for e in failed]
+        return call.json(
+            BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors(
+                _status(done), results, len(errors), errors, started, completed
+            ),
+            207,
+        )
+    return call.json(
+        BatchResponsePublicAssociationDefinitionConfigurationUpdateResult(
+            "COMPLETE", results, started, completed
+        )
+    )
+
+
+async def _purge(call: Call) -> None:
+    body = await call.body(BatchInputPublicAssociationSpec)
+    await call.services.limits.purge(
+        call.portal_id,
+        call.types["fromObjectType"],
+        call.types["toObjectType"],
+        [(Category[i.category], i.typeId) for i in body.inputs],
+    )
+
+
+async def purge_limits(call: Call) -> Response:
+    """204 (v4)."""
+    await _purge(call)
+    return Response(status_code=204)
+
+
+async def purge_limits_versioned(call: Call) -> Response:
+    """200 with an empty batch: the 2026-03 spec's only documented difference."""
+    await _purge(call)
+    return call.json(BatchResponseVoid("COMPLETE", [], iso_ms(call.started_ms), iso_ms(now_ms())))
+
+
+# -- the route table ---------------------------------------------------------------------
+
+
+def _operations(prefix: str, suffix: str, *, versioned: bool = False) -> tuple[Operation, ...]:
+    labels = prefix + "/{fromObjectType}/{toObjectType}/labels"
+    configs = prefix + "/definitions/configurations"
+    pair = configs + "/{fromObjectType}/{toObjectType}"
+    label_tag = "Association labels" + (" (2026-03)" if versioned else "")
+    limit_tag = "Association limits" + (" (2026-03)" if versioned else "")
+    purged: dict[int, type | None] = {200: BatchResponseVoid} if versioned else {204: None}
+    return (
+        Operation(
+            "GET",
+            labels,
+            list_labels,
+            "labels_list" + suffix,
+            "List the association types from one object type to another",
+            label_tag,
+            responses={200: CollectionResponseAssociationSpecWithLabelNoPaging},
+        ),
+        Operation(
+            "POST",
+            labels,
+            create_label,
+            "labels_create" + suffix,
+            "Create an association label (single, or paired with inverseLabel)",
+            label_tag,
+            access="write",
+            request=PublicAssociationDefinitionCreateRequest,
+            responses={200: CollectionResponseAssociationSpecWithLabelNoPaging},
+        ),
+        Operation(
+            "PUT",
+            labels,
+            update_label,
+            "labels_update" + suffix,
+            "Rename an association label",
+            label_tag,
+            access="write",
+            request=PublicAssociationDefinitionUpdateRequest,
+            responses={204: None},
+        ),
+        Operation(
+            "DELETE",
+            labels + "/{associationTypeId}",
+            delete_label,
+            "labels_delete" + suffix,
+            "Delete an association label that no association uses",
+            label_tag,
+            access="write",
+            responses={204: None},
+        ),
+        Operation(
+            "GET",
+            configs + "/all",
+            list_all_limits,
+            "limits_list_all" + suffix,
+            "List every association limit of the account",
+            limit_tag,
+            responses={200: CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging},
+        ),
+        Operation(
+            "GET",
+            pair,
+            list_pair_limits,
+            "limits_list" + suffix,
+            "List the association limits from one object type to another",
+            limit_tag,
+            responses={200: CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging},
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/create",
+            create_limits,
+            "limits_batch_create" + suffix,
+            "Set association limits (maxToObjectIds)",
+            limit_tag,
+            access="write",
+            request=BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+            responses={
+                201: BatchResponsePublicAssociationDefinitionUserConfiguration,
+                207: BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
+            },
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/update",
+            update_limits,
+            "limits_batch_update" + suffix,
+            "Change association limits",
+            limit_tag,
+            access="write",
+            request=BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
+            responses={
+                200: BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
+                207: BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
+            },
+        ),
+        Operation(
+            "POST",
+            pair + "/batch/purge",
+            purge_limits_versioned if versioned else purge_limits,
+            "limits_batch_purge" + suffix,
+            "Remove association limits",
+            limit_tag,
+            access="write",
+            request=BatchInputPublicAssociationSpec,
+            responses=purged,
+        ),
+    )
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    *_operations("/crm/associations/v4", ""),
+    *_operations("/crm/v4/associations", "_crm_v4"),
+    *_operations("/crm/associations/2026-03", "_2026_03", versioned=True),
+)

@@ -1,9 +1,528 @@
-"""CRM objects v3 (reference 1.11)."""
+"""CRM objects v3 endpoints (reference 1.11), under ``/crm/v3/objects`` and the
+date-versioned ``/crm/objects/2026-03``. Thin: decode → domain → render.
+
+The official Node client throws on any other success code than the one HubSpot
+declares: create 201, getById/getPage/update 200, archive 204; batch create 201/207,
+batch read and update 200/207, batch archive 204.
+"""
 
 from __future__ import annotations
 
-from assocdb.http.operation import Operation
+from collections.abc import Sequence
+
+from starlette.responses import Response
+
+from assocdb.domain.associations import TypeRef
+from assocdb.domain.clock import now_ms
+from assocdb.domain.models import CrmObject
+from assocdb.domain.objects import (
+    MAX_BATCH_INPUTS,
+    AssociatedId,
+    AssociationInput,
+    NewObject,
+    ObjectUpdate,
+    Record,
+    date_properties,
+    objects_not_found,
+    read_property_names,
+)
+from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.registry import Category
+from assocdb.errors import AssocdbError, ValidationError
+from assocdb.http.call import Call, parse_object_id
+from assocdb.http.errors import batch_error_item
+from assocdb.http.operation import Operation, QueryParam
+from assocdb.http.render import iso_ms
+from assocdb.http.schemas import AssociationSpec, NextPage, Paging
+from assocdb.http.schemas_objects import (
+    AssociatedId as AssociatedIdWire,
+)
+from assocdb.http.schemas_objects import (
+    BatchArchiveObjects,
+    BatchCreateObjects,
+    BatchReadObjects,
+    BatchResponseObjects,
+    BatchResponseObjectsWithErrors,
+    BatchUpdateObjects,
+    CollectionResponseAssociatedId,
+    CollectionResponseObjects,
+    ObjectCreate,
+    ObjectUpdateBody,
+    PropertyValue,
+    SimplePublicObject,
+)
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+"""``GET /crm/v3/objects/{type}``: default page 10 (spec), at most 100 (larger values are
+clamped [inferred])."""
+
+
+# -- decoding ------------------------------------------------------------------------------
+
+
+def _text(value: PropertyValue) -> str | None:
+    """A property value as HubSpot stores it: text; numbers and booleans become text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+def _properties(raw: dict[str, PropertyValue]) -> dict[str, str | None]:
+    return {name: _text(value) for name, value in raw.items()}
+
+
+def _refs(specs: Sequence[AssociationSpec]) -> tuple[TypeRef, ...]:
+    return tuple(
+        (Category[s.associationCategory] if s.associationCategory else None, s.associationTypeId)
+        for s in specs
+    )
+
+
+def _new_object(body: ObjectCreate) -> NewObject:
+    return NewObject(
+        _properties(body.properties),
+        tuple(
+            AssociationInput(parse_object_id(a.to.id, "to.id"), _refs(a.types))
+            for a in body.associations or ()
+        ),
+    )
+
+
+def _query_list(call: Call, name: str) -> list[str] | None:
+    """A list query parameter, repeated (``a=x&a=y``, Python client) or comma-separated
+    (``a=x,y``, hubspot-sdk), or both; None when absent."""
+    values = call.request.query_params.getlist(name)
+    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return parts or None
+
+
+def _flag(call: Call, name: str) -> bool:
+    return call.request.query_params.get(name, "").strip().lower() == "true"
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationError(
+            f"Invalid limit '{raw[:40]}': limit must be a positive integer (at most {MAX_LIMIT}).",
+            context={"limit": [raw[:40]]},
+        )
+    return min(value, MAX_LIMIT)
+
+
+def _check_count(count: int) -> None:
+    """Object batches take at most 100 inputs (reference 6). HubSpot's wording for the
+    property-history variant of this limit, with its number (public PR
+    activepieces/activepieces#9359)."""
+    if count > MAX_BATCH_INPUTS:
+        raise ValidationError(
+            f"The maximum number of inputs supported in a batch request is {MAX_BATCH_INPUTS}."
+            " Please reduce the number of items and try again",
+            context={"inputs": [str(count)]},
+        )
+
+
+def _association_types(call: Call) -> list[ObjectType]:
+    """``?associations=``: types that do not resolve, or that the token may not read, are
+    ignored ("If any of the specified associations do not exist, they will be ignored")."""
+    found: dict[str, ObjectType] = {}
+    for name in _query_list(call, "associations") or ():
+        try:
+            to_type = resolve_object_type(name)
+        except ValidationError:
+            continue
+        if call.principal.has_any(to_type.read_scopes):
+            found.setdefault(to_type.type_id, to_type)
+    return list(found.values())
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+
+def _all_properties(obj: CrmObject, object_type: ObjectType) -> dict[str, str | None]:
+    created, modified = date_properties(object_type)
+    values: dict[str, str | None] = dict(obj.properties)
+    values["hs_object_id"] = str(obj.object_id)
+    values[created] = iso_ms(obj.created_at_ms)
+    values[modified] = iso_ms(obj.updated_at_ms)
+    return values
+
+
+def _object(
+    obj: CrmObject,
+    object_type: ObjectType,
+    names: Sequence[str] | None = None,
+    *,
+    archived_at_ms: int | None = None,
+    associations: dict[str, list[AssociatedId]] | None = None,
+    trace_id: str | None = None,
+) -> SimplePublicObject:
+    """A record on the wire: every property it has (writes), or ``names``, unset ones as
+    null (reads) [inferred]."""
+    values = _all_properties(obj, object_type)
+    properties = (
+        {name: values[name] for name in sorted(values)}
+        if names is None
+        else {name: values.get(name) for name in names}
+    )
+    return SimplePublicObject(
+        id=str(obj.object_id),
+        properties=properties,
+        createdAt=iso_ms(obj.created_at_ms),
+        updatedAt=iso_ms(obj.updated_at_ms),
+        archived=archived_at_ms is not None,
+        archivedAt=iso_ms(archived_at_ms) if archived_at_ms is not None else None,
+        associations=(
+            {
+                key: CollectionResponseAssociatedId(
+                    [AssociatedIdWire(str(a.to_id), a.type) for a in entries]
+                )
+                for key, entries in associations.items()
+            }
+            if associations
+            else None
+        ),
+        objectWriteTraceId=trace_id,
+    )
+
+
+def _read(record: Record, object_type: ObjectType, names: Sequence[str]) -> SimplePublicObject:
+    return _object(record.obj, object_type, names, archived_at_ms=record.archived_at_ms)
+
+
+def _batch(
+    call: Call, results: list[SimplePublicObject], errors: Sequence[AssocdbError], ok: int
+) -> Response:
+    """The batch envelope: ``ok`` when every input succeeded, else 207 (reference 3)."""
+    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
+    if errors:
+        items = [batch_error_item(e) for e in errors]
+        return call.json(
+            BatchResponseObjectsWithErrors(
+                "COMPLETE", results, len(items), items, started, completed
+            ),
+            207,
+        )
+    return call.json(BatchResponseObjects("COMPLETE", results, started, completed), ok)
+
+
+def _next_link(call: Call, after: int) -> str:
+    """The request's own URL with the next ``after`` (the link is deprecated, reference 1.1)."""
+    return str(call.request.url.include_query_params(after=str(after)))
+
+
+# -- handlers -----------------------------------------------------------------------------
+
+
+async def create(call: Call) -> Response:
+    """201 with the new record; associations are validated first (reference 1.11)."""
+    body = await call.body(ObjectCreate)
+    object_type = call.types["objectType"]
+    (outcome,) = await call.services.objects.create(
+        call.portal_id, object_type, [_new_object(body)], call.services.associations
+    )
+    if isinstance(outcome, AssocdbError):
+        raise outcome
+    return call.json(_object(outcome, object_type, trace_id=body.objectWriteTraceId), 201)
+
+
+async def get_by_id(call: Call) -> Response:
+    object_type = call.types["objectType"]
+    _check_id_property(call.request.query_params.get("idProperty"))
+    record = await call.services.objects.get(
+        call.portal_id,
+        object_type,
+        call.request.path_params["objectId"],
+        archived=_flag(call, "archived"),
+    )
+    names = read_property_names(object_type, _query_list(call, "properties"))
+    block = await call.services.objects.associated_ids(
+        call.portal_id, object_type, record.obj.object_id, _association_types(call)
+    )
+    return call.json(
+        _object(
+            record.obj,
+            object_type,
+            names,
+            archived_at_ms=record.archived_at_ms,
+            associations=block,
+        )
+    )
+
+
+async def get_page(call: Call) -> Response:
+    """Keyset pages by id; ``after`` is the first id of the next page (reference 6)."""
+    object_type = call.types["objectType"]
+    query = call.request.query_params
+    page = await call.services.objects.list_page(
+        call.portal_id,
+        object_type,
+        query.get("after") or None,
+        _limit(query.get("limit")),
+        archived=_flag(call, "archived"),
+    )
+    names = read_property_names(object_type, _query_list(call, "properties"))
+    to_types = _association_types(call)
+    results = []
+    for record in page.records:
+        block = await call.services.objects.associated_ids(
+            call.portal_id, object_type, record.obj.object_id, to_types
+        )
+        results.append(
+            _object(
+                record.obj,
+                object_type,
+                names,
+                archived_at_ms=record.archived_at_ms,
+                associations=block,
+            )
+        )
+    paging = None
+    if page.next_after is not None:
+        paging = Paging(NextPage(str(page.next_after), _next_link(call, page.next_after)))
+    return call.json(CollectionResponseObjects(results, paging))
+
+
+async def update(call: Call) -> Response:
+    """200 with the updated record; a missing record is a 404."""
+    body = await call.body(ObjectUpdateBody)
+    object_type = call.types["objectType"]
+    _check_id_property(call.request.query_params.get("idProperty"))
+    obj = await call.services.objects.update(
+        call.portal_id,
+        object_type,
+        call.request.path_params["objectId"],
+        _properties(body.properties),
+    )
+    return call.json(_object(obj, object_type))
+
+
+async def archive(call: Call) -> Response:
+    """204; the record's associations go with it. A record that does not exist is a 204
+    too: HubSpot's archive is idempotent (n8n-io/n8n PR #3219 comment of 2022-05-31)."""
+    object_id = call.path_id("objectId")
+    await call.services.objects.archive(call.portal_id, call.types["objectType"], [object_id])
+    return Response(status_code=204)
+
+
+async def batch_create(call: Call) -> Response:
+    """201, or 207 naming the inputs that failed (they are not created)."""
+    body = await call.body(BatchCreateObjects)
+    _check_count(len(body.inputs))
+    object_type = call.types["objectType"]
+    outcomes = await call.services.objects.create(
+        call.portal_id,
+        object_type,
+        [_new_object(i) for i in body.inputs],
+        call.services.associations,
+    )
+    results = [
+        _object(o, object_type, trace_id=i.objectWriteTraceId)
+        for i, o in zip(body.inputs, outcomes, strict=True)
+        if isinstance(o, CrmObject)
+    ]
+    errors = [o for o in outcomes if isinstance(o, AssocdbError)]
+    return _batch(call, results, errors, 201)
+
+
+async def batch_read(call: Call) -> Response:
+    """200, or 207 with one OBJECT_NOT_FOUND error listing every id that is not a record
+    (reference 1.1, last bullets)."""
+    body = await call.body(BatchReadObjects)
+    _check_count(len(body.inputs))
+    _check_id_property(body.idProperty)
+    object_type = call.types["objectType"]
+    records, missing = await call.services.objects.read_many(
+        call.portal_id,
+        object_type,
+        [str(i.id) for i in body.inputs],
+        archived=_flag(call, "archived"),
+    )
+    names = read_property_names(object_type, body.properties or None)
+    results = [_read(r, object_type, names) for r in records]
+    return _batch(call, results, [missing] if missing else [], 200)
+
+
+async def batch_update(call: Call) -> Response:
+    """200, or 207 with one OBJECT_NOT_FOUND error for the ids that are not records."""
+    body = await call.body(BatchUpdateObjects)
+    _check_count(len(body.inputs))
+    object_type = call.types["objectType"]
+    for item in body.inputs:
+        _check_id_property(item.idProperty)
+    inputs = [(str(i.id), _maybe_id(i.id), i) for i in body.inputs]
+    updates = [
+        ObjectUpdate(object_id, _properties(i.properties), i.objectWriteTraceId)
+        for _, object_id, i in inputs
+        if object_id is not None
+    ]
+    updated = await call.services.objects.update_many(call.portal_id, object_type, updates)
+    traces = {u.object_id: u.trace_id for u in updates}
+    results = [_object(o, object_type, trace_id=traces[o.object_id]) for o in updated]
+    done = {o.object_id for o in updated}
+    failed = [(raw, i) for raw, object_id, i in inputs if object_id not in done]
+    errors: list[AssocdbError] = []
+    if failed:
+        ids = [raw for raw, _ in failed]
+        trace_ids = [i.objectWriteTraceId for _, i in failed if i.objectWriteTraceId]
+        errors.append(objects_not_found(object_type, ids, trace_ids))
+    return _batch(call, results, errors, 200)
+
+
+async def batch_archive(call: Call) -> Response:
+    """204, whether or not the records existed (reference 1.11 [inferred] as single)."""
+    body = await call.body(BatchArchiveObjects)
+    _check_count(len(body.inputs))
+    ids = [parse_object_id(i.id, "id") for i in body.inputs]
+    await call.services.objects.archive(call.portal_id, call.types["objectType"], ids)
+    return Response(status_code=204)
+
+
+def _maybe_id(value: str | int) -> int | None:
+    try:
+        return parse_object_id(value)
+    except ValidationError:
+        return None
+
+
+def _check_id_property(name: str | None) -> None:
+    """Only the record id identifies records here; unique-value properties are not kept."""
+    if name and name != "hs_object_id":
+        raise ValidationError(
+            f"idProperty '{name[:40]}' is not supported: records are identified by their id "
+            "(hs_object_id).",
+            context={"idProperty": [name[:40]]},
+        )
+
+
+# -- routes -------------------------------------------------------------------------------
+
+
+def _operations(base: str, suffix: str, tag: str) -> tuple[Operation, ...]:
+    collection = base + "/{objectType}"
+    record = collection + "/{objectId}"
+    read_query = (
+        QueryParam("properties", "string", "Properties to return, comma-separated or repeated."),
+        QueryParam("associations", "string", "Object types whose associated ids to return."),
+        QueryParam("archived", "string", "true: read archived records instead."),
+    )
+    return (
+        Operation(
+            "GET",
+            collection,
+            get_page,
+            "objects_get_page" + suffix,
+            "List records by id, 10 per page by default (at most 100)",
+            tag,
+            responses={200: CollectionResponseObjects},
+            query=(
+                QueryParam("limit", "integer", "Page size; default 10, at most 100."),
+                QueryParam("after", "string", "paging.next.after of the previous page."),
+                *read_query,
+            ),
+        ),
+        Operation(
+            "POST",
+            collection,
+            create,
+            "objects_create" + suffix,
+            "Create a record, optionally associated with existing records",
+            tag,
+            access="write",
+            request=ObjectCreate,
+            responses={201: SimplePublicObject},
+        ),
+        Operation(
+            "GET",
+            record,
+            get_by_id,
+            "objects_get_by_id" + suffix,
+            "Read a record, optionally with the ids of its associated records",
+            tag,
+            responses={200: SimplePublicObject},
+            query=read_query,
+        ),
+        Operation(
+            "PATCH",
+            record,
+            update,
+            "objects_update" + suffix,
+            "Update a record's properties (an empty string clears one)",
+            tag,
+            access="write",
+            request=ObjectUpdateBody,
+            responses={200: SimplePublicObject},
+        ),
+        Operation(
+            "DELETE",
+            record,
+            archive,
+            "objects_archive" + suffix,
+            "Archive a record and remove all of its associations",
+            tag,
+            access="write",
+            responses={204: None},
+        ),
+        Operation(
+            "POST",
+            collection + "/batch/create",
+            batch_create,
+            "objects_batch_create" + suffix,
+            "Create up to 100 records",
+            tag,
+            access="write",
+            request=BatchCreateObjects,
+            responses={201: BatchResponseObjects, 207: BatchResponseObjectsWithErrors},
+        ),
+        Operation(
+            "POST",
+            collection + "/batch/read",
+            batch_read,
+            "objects_batch_read" + suffix,
+            "Read up to 100 records by id",
+            tag,
+            request=BatchReadObjects,
+            responses={200: BatchResponseObjects, 207: BatchResponseObjectsWithErrors},
+            query=(QueryParam("archived", "string", "true: read archived records instead."),),
+        ),
+        Operation(
+            "POST",
+            collection + "/batch/update",
+            batch_update,
+            "objects_batch_update" + suffix,
+            "Update up to 100 records",
+            tag,
+            access="write",
+            request=BatchUpdateObjects,
+            responses={200: BatchResponseObjects, 207: BatchResponseObjectsWithErrors},
+        ),
+        Operation(
+            "POST",
+            collection + "/batch/archive",
+            batch_archive,
+            "objects_batch_archive" + suffix,
+            "Archive up to 100 records and remove all of their associations",
+            tag,
+            access="write",
+            request=BatchArchiveObjects,
+            responses={204: None},
+        ),
+    )
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    *_operations("/crm/v3/objects", "", "Objects"),
+    *_operations("/crm/objects/2026-03", "_2026_03", "Objects (2026-03)"),
+)
