@@ -3,11 +3,15 @@ domain layer (no SQL outside the storage tests)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from starlette.testclient import TestClient
 
@@ -115,13 +119,57 @@ class Api:
         return self.client.get(path, headers=headers, **kwargs)
 
 
+POSTGRES_ENV = "ASSOCDB_TEST_POSTGRES"
+POSTGRES_HOWTO = (
+    "PostgreSQL tests need a server: set ASSOCDB_TEST_POSTGRES=postgresql://user@host:5432/db "
+    "(each test uses a fresh schema there and drops it afterwards)"
+)
+
+
+def postgres_dsn() -> str:
+    dsn = os.environ.get(POSTGRES_ENV)
+    if not dsn:
+        pytest.skip(POSTGRES_HOWTO)
+    return dsn
+
+
+def with_schema(dsn: str, schema: str) -> str:
+    return f"{dsn}{'&' if '?' in dsn else '?'}schema={schema}"
+
+
+def drop_schema(dsn: str, schema: str) -> None:
+    async def drop() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each backend: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "test.sqlite3")
+        return
+    dsn = postgres_dsn()
+    schema = f"assocdb_test_{uuid.uuid4().hex[:16]}"
+    try:
+        yield with_schema(dsn, schema)
+    finally:
+        drop_schema(dsn, schema)
+
+
 @pytest.fixture
-def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
-    """``make_api(batch_read_page_size=3)``: an app on a fresh SQLite file."""
+def make_api(db_url: str) -> Iterator[Callable[..., Api]]:
+    """``make_api(batch_read_page_size=3)``: an app on a fresh database (every backend)."""
     clients: list[TestClient] = []
 
     def make(**overrides: Any) -> Api:
-        settings = replace(Settings(db=str(tmp_path / f"api{len(clients)}.sqlite3")), **overrides)
+        assert not clients, "one app per test: they would share the database"
+        settings = replace(Settings(db=db_url), **overrides)
         app = create_app(settings)
         client = TestClient(app, raise_server_exceptions=True)
         client.__enter__()

@@ -7,11 +7,13 @@ stderr and a non-zero exit status (2 for usage errors, 1 for everything else).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -27,7 +29,7 @@ __all__ = ["cli", "main"]
 
 T = TypeVar("T")
 
-_DB_HELP = "SQLite file path (or sqlite:///path). Env: ASSOCDB_DB."
+_DB_HELP = "SQLite file path (or sqlite:///path) or postgresql:// URL. Env: ASSOCDB_DB."
 
 
 def _db_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -56,6 +58,12 @@ def cli() -> None:
 
 @cli.command()
 @_db_option()
+@click.option(
+    "--read-db",
+    envvar="ASSOCDB_READ_DB",
+    default=None,
+    help="PostgreSQL only: a read replica's URL; the read endpoints use it. Env: ASSOCDB_READ_DB.",
+)
 @click.option(
     "--host",
     envvar="ASSOCDB_HOST",
@@ -110,6 +118,7 @@ def cli() -> None:
 )
 def serve(
     db: str,
+    read_db: str | None,
     host: str,
     port: int,
     workers: int,
@@ -121,8 +130,11 @@ def serve(
     """Run the HTTP server."""
     import uvicorn
 
-    settings = Settings(
+    # Flags win over ASSOCDB_* variables; settings without a flag still come from them.
+    settings = dataclasses.replace(
+        Settings.from_env(),
         db=db,
+        read_db=read_db or None,
         host=host,
         port=port,
         workers=workers,
@@ -172,7 +184,10 @@ def _demo_banner(
     settings: Settings, portal_id: int, created: bool, token: str, company_ids: tuple[int, ...]
 ) -> str:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    base = f"http://{host}:{settings.port}"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address in a URL
+    port = settings.port or "PORT"  # --port 0: the OS picks it; uvicorn's log shows it
+    base = f"http://{host}:{port}"
     body = '{"inputs":[' + ",".join(f'{{"id":"{i}"}}' for i in company_ids) + "]}"
     state = "created" if created else "found"
     return "\n".join(
@@ -188,6 +203,66 @@ def _demo_banner(
             "",
         ]
     )
+
+
+@cli.command()
+@_db_option()
+def migrate(db: str) -> None:
+    """Create or upgrade the database schema (serve does it too; safe to run concurrently)."""
+    _with_store(db, _noop)
+    click.echo(f"Schema of {_shown(db)} is up to date.")
+
+
+async def _noop(store: Store) -> None:
+    return None
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+@cli.command()
+@click.option("--from", "source", required=True, help="The store to copy (path or URL).")
+@click.option(
+    "--to",
+    "destination",
+    required=True,
+    help="An empty store to copy into (path or URL); created and migrated if needed.",
+)
+def copy(source: str, destination: str) -> None:
+    """Copy a whole store (e.g. SQLite to PostgreSQL), then verify the row counts."""
+    from rich.progress import Progress
+
+    from assocdb.storage.copy import copy_store
+
+    async def run() -> dict[str, int]:
+        src, dst = open_store(source), open_store(destination)
+        await src.open()
+        try:
+            await dst.open()
+            try:
+                with Progress(transient=False) as bar:
+                    tasks: dict[str, Any] = {}
+
+                    def progress(table: str, done: int, total: int) -> None:
+                        if table not in tasks:
+                            tasks[table] = bar.add_task(table, total=total or 1)
+                        bar.update(tasks[table], completed=done if total else 1)
+
+                    return await copy_store(src, dst, progress)  # type: ignore[arg-type]
+            finally:
+                await dst.close()
+        finally:
+            await src.close()
+
+    totals = asyncio.run(run())
+    summary = ", ".join(f"{count} {table}" for table, count in totals.items() if count)
+    click.echo(f"Copied and verified: {summary or 'an empty store'}.")
 
 
 @cli.group()
@@ -240,6 +315,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="assocdb", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A bare group (``assocdb token``) asks for its help; that is not an error.
+        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        sys.exit(0)
     except click.UsageError as exc:
         hint = (
             f" (see 'assocdb {exc.ctx.command_path.partition(' ')[2]} --help')".replace(

@@ -15,7 +15,9 @@ DEFAULT_DB = "assocdb.sqlite3"
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str = DEFAULT_DB
-    """A SQLite path (or ``sqlite:///path``)."""
+    """A SQLite path (or ``sqlite:///path``), or a ``postgresql://`` URL."""
+    read_db: str | None = None
+    """PostgreSQL only: a replica's URL for the read endpoints."""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -32,6 +34,7 @@ class Settings:
         return {
             f"ASSOCDB_{f.name.upper()}": str(getattr(self, f.name))
             for f in dataclasses.fields(self)
+            if getattr(self, f.name) is not None
         }
 
     @classmethod

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from assocdb.domain.store import Store
 
-__all__ = ["open_store"]
+__all__ = ["is_postgres", "open_store"]
 
 
-def open_store(url: str, *, readers: int = 4) -> Store:
-    """The backend for a ``--db`` value: a file path or ``sqlite:///path`` (more to come)."""
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+def open_store(url: str, *, readers: int = 4, read_url: str | None = None) -> Store:
+    """The backend for a ``--db`` value: ``postgresql://…`` (asyncpg), else a SQLite path
+    (or ``sqlite:///path``). ``read_url`` (PostgreSQL only) sends reads to a replica."""
+    if is_postgres(url):
+        from assocdb.storage.postgres import PostgresStore
+
+        return PostgresStore(url, read_dsn=read_url)
+    if read_url:
+        raise ValueError("--read-db is only supported with a PostgreSQL --db")
     from assocdb.storage.sqlite import SQLiteStore
 
-    if url.startswith(("postgres://", "postgresql://")):
-        raise ValueError("PostgreSQL is not supported yet; use a SQLite path")
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
     return SQLiteStore(path, readers=readers)

@@ -1,0 +1,11 @@
+-- Association limits (HubSpot's "configurations", reference section 2): a portal's cap on
+-- how many records of to_type one from_type record may have with one association type.
+CREATE TABLE limits (
+    portal_id         BIGINT  NOT NULL,
+    from_type         TEXT    NOT NULL,
+    to_type           TEXT    NOT NULL,
+    category          INTEGER NOT NULL,
+    type_id           INTEGER NOT NULL,
+    max_to_object_ids INTEGER NOT NULL,
+    PRIMARY KEY (portal_id, from_type, to_type, category, type_id)
+);
