@@ -69,14 +69,17 @@ def unavailable() -> Any:
 class PostgresBase:
     def __init__(self, dsn: str, *, read_dsn: str | None = None, pool_size: int = 10) -> None:
         self.dsn, self.schema = split_dsn(dsn)
-        self.read_dsn = split_dsn(read_dsn)[0] if read_dsn else None
+        self.read_dsn: str | None = None
+        self.read_schema: str | None = None
+        if read_dsn:
+            self.read_dsn, self.read_schema = split_dsn(read_dsn)
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._read_pool: asyncpg.Pool | None = None
         self._secret: bytes | None = None
 
-    async def _create_pool(self, dsn: str) -> asyncpg.Pool:
-        settings = {"search_path": self.schema} if self.schema else {}
+    async def _create_pool(self, dsn: str, schema: str | None) -> asyncpg.Pool:
+        settings = {"search_path": schema} if schema else {}
         pool = await asyncpg.create_pool(
             dsn,
             min_size=1,
@@ -106,9 +109,9 @@ class PostgresBase:
                     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 finally:
                     await conn.close()
-            self._pool = await self._create_pool(self.dsn)
+            self._pool = await self._create_pool(self.dsn, self.schema)
             if self.read_dsn:
-                self._read_pool = await self._create_pool(self.read_dsn)
+                self._read_pool = await self._create_pool(self.read_dsn, self.read_schema)
             await self.migrate()
             row = await self.pool.fetchval("SELECT value FROM meta WHERE key = 'cursor_secret'")
             self._secret = bytes(row)

@@ -20,8 +20,9 @@ _LIMIT_COLUMNS = "from_type, to_type, category, type_id, max_to_object_ids"
 
 class PostgresLabels(PostgresBase):
     async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]:
+        # The primary: writes validate label sets against this.
         with unavailable():
-            rows = await self.read_pool.fetch(
+            rows = await self.pool.fetch(
                 "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
                 " FROM labels WHERE portal_id = $1 AND from_type = $2 AND to_type = $3"
                 " ORDER BY category, type_id",
