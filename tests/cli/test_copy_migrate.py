@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.live import cli
 
 from assocdb.demo import ensure_demo_portal
 from assocdb.domain.associations import AssociationService, Page, ReadInput
@@ -16,7 +17,6 @@ from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import resolve_object_type
 from assocdb.domain.paging import CursorCodec
 from assocdb.storage import open_store
-from tests.live import cli
 
 COMPANIES, CONTACTS = resolve_object_type("companies"), resolve_object_type("contacts")
 BIG_COMPANY = 10000000001
@@ -59,7 +59,8 @@ def test_copy_moves_everything_and_cursors_stay_valid(tmp_path: Path, db_url: st
     asyncio.run(_fill(source))
     before_count, before, secret = asyncio.run(_pages(source, None))
     first = before[0]
-    assert isinstance(first, Page) and first.next_after is not None
+    assert isinstance(first, Page)
+    assert first.next_after is not None
 
     output = cli("copy", "--from", source, "--to", db_url)
 
