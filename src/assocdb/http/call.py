@@ -21,7 +21,7 @@ from assocdb.errors import PayloadTooLarge, ValidationError
 from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8
 from assocdb.http.schemas import encoder
 
-__all__ = ["MAX_OBJECT_ID", "Call", "Services", "parse_object_id"]
+__all__ = ["MAX_OBJECT_ID", "Call", "Services", "parse_object_id", "query_limit"]
 
 T = TypeVar("T")
 
@@ -98,6 +98,23 @@ def parse_object_id(value: object, field: str = "id") -> int:
             context={field: [str(number)]},
         )
     return number
+
+
+def query_limit(raw: str | None, default: int, maximum: int) -> int:
+    """A ``limit`` query parameter: ``default`` when absent, clamped to ``maximum``; a value
+    that is not a positive integer is a 400."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationError(
+            f"Invalid limit '{raw[:40]}': limit must be a positive integer (at most {maximum}).",
+            context={"limit": [raw[:40]]},
+        )
+    return min(value, maximum)
 
 
 def _check_content_type(request: Request) -> None:

@@ -17,7 +17,7 @@ from assocdb.domain.clock import now_ms
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.registry import Category, defined_pair
 from assocdb.errors import AssocdbError, ValidationError
-from assocdb.http.call import Call, parse_object_id
+from assocdb.http.call import Call, parse_object_id, query_limit
 from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms, render_collection, render_multi_results
@@ -78,7 +78,8 @@ async def batch_read(call: Call) -> Response:
 
 async def list_associations(call: Call) -> Response:
     query = call.request.query_params
-    limit = _limit(query.get("limit"))
+    # Default and maximum 500; larger values are clamped (reference 1.6, [inferred]).
+    limit = query_limit(query.get("limit"), MAX_LIST_LIMIT, MAX_LIST_LIMIT)
     page = await call.services.associations.list_for_object(
         call.portal_id,
         call.types["objectType"],
@@ -88,23 +89,6 @@ async def list_associations(call: Call) -> Response:
         after=query.get("after") or None,
     )
     return call.json(render_collection(page))
-
-
-def _limit(raw: str | None) -> int:
-    """``limit``: default 500; larger values are clamped to 500 (reference 1.6, [inferred])."""
-    if raw is None or raw == "":
-        return MAX_LIST_LIMIT
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValidationError(
-            f"Invalid limit '{raw[:40]}': limit must be a positive integer (at most "
-            f"{MAX_LIST_LIMIT}).",
-            context={"limit": [raw[:40]]},
-        )
-    return min(value, MAX_LIST_LIMIT)
 
 
 # -- writes (reference 1.2–1.9) ---------------------------------------------------------

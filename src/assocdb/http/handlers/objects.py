@@ -29,7 +29,7 @@ from assocdb.domain.objects import (
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category
 from assocdb.errors import AssocdbError, ValidationError
-from assocdb.http.call import Call, parse_object_id
+from assocdb.http.call import Call, parse_object_id, query_limit
 from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms
@@ -105,21 +105,6 @@ def _query_list(call: Call, name: str) -> list[str] | None:
 
 def _flag(call: Call, name: str) -> bool:
     return call.request.query_params.get(name, "").strip().lower() == "true"
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValidationError(
-            f"Invalid limit '{raw[:40]}': limit must be a positive integer (at most {MAX_LIMIT}).",
-            context={"limit": [raw[:40]]},
-        )
-    return min(value, MAX_LIMIT)
 
 
 def _check_count(count: int) -> None:
@@ -270,7 +255,7 @@ async def get_page(call: Call) -> Response:
         call.portal_id,
         object_type,
         query.get("after") or None,
-        _limit(query.get("limit")),
+        query_limit(query.get("limit"), DEFAULT_LIMIT, MAX_LIMIT),
         archived=_flag(call, "archived"),
     )
     names = read_property_names(object_type, _query_list(call, "properties"))
