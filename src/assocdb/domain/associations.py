@@ -314,11 +314,18 @@ class AssociationService:
     async def _plan(
         self, portal_id: int, from_type: ObjectType, to_type: ObjectType
     ) -> AsyncIterator[_WritePlan]:
-        view = await self.pair_types(portal_id, from_type, to_type)
         limits = await self.store.list_limits(portal_id, from_type.type_id, to_type.type_id)
         inverse_limits = await self.store.list_limits(portal_id, to_type.type_id, from_type.type_id)
-        reverse_view = await self.pair_types(portal_id, to_type, from_type)
+        forward, backward = from_type.type_id, to_type.type_id
         async with self.store.transaction(portal_id) as tx:
+            # Labels are read inside the transaction (and held, on PostgreSQL), so a label
+            # deleted concurrently can never end up on a new edge.
+            view = PairTypesView(
+                defined_pair(forward, backward), await tx.labels_for_write(forward, backward)
+            )
+            reverse_view = PairTypesView(
+                defined_pair(backward, forward), await tx.labels_for_write(backward, forward)
+            )
             plan = _WritePlan(
                 tx,
                 view,

@@ -50,6 +50,11 @@ class StoreTx(Protocol):
 
     async def add_labels(self, labels: Sequence[LabelDef]) -> None: ...
 
+    async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
+        """The portal's labels of one direction, as this transaction sees them; they cannot
+        be deleted before it ends."""
+        ...
+
     async def allocate_type_ids(self, count: int) -> int: ...
 
 
@@ -69,6 +74,20 @@ class Store(Protocol):
     async def add_token(self, token: TokenRecord) -> None: ...
 
     async def find_token(self, token_hash: str) -> TokenRecord | None: ...
+
+    async def revoke_token(self, token_hash: str) -> bool:
+        """Mark a token revoked; False if no such token (revoking twice is not an error)."""
+        ...
+
+    # -- rate limits (assocdb portal set-rate-limit) --------------------------------
+
+    async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
+        """Store a portal's own policy text (None: follow the server); False: no such portal."""
+        ...
+
+    async def list_portal_rate_limits(self) -> dict[int, str]:
+        """Every portal with a policy of its own."""
+        ...
 
     # -- objects (storage/sqlite_objects.py) ----------------------------------------
 

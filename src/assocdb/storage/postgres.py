@@ -88,6 +88,27 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresBase):
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], row[5])
 
+    async def revoke_token(self, token_hash: str) -> bool:
+        with unavailable():
+            status = await self.pool.execute(
+                "UPDATE tokens SET revoked = TRUE WHERE token_hash = $1", token_hash
+            )
+        return bool(status != "UPDATE 0")
+
+    async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
+        with unavailable():
+            status = await self.pool.execute(
+                "UPDATE portals SET rate_limit = $2 WHERE portal_id = $1", portal_id, policy
+            )
+        return bool(status != "UPDATE 0")
+
+    async def list_portal_rate_limits(self) -> dict[int, str]:
+        with unavailable():
+            rows = await self.pool.fetch(
+                "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
+            )
+        return {int(r[0]): str(r[1]) for r in rows}
+
     # -- associations -----------------------------------------------------------------
 
     async def read_pages(
@@ -218,6 +239,20 @@ class _PostgresTx:
                     [to_type] * len(deletes) + [from_type] * len(deletes),
                     [e[1] for e in deletes] + [e[0] for e in deletes],
                 )
+
+    async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
+        # FOR SHARE: a concurrent label delete (which takes FOR UPDATE) waits for this
+        # transaction, then sees its edges and refuses.
+        with unavailable():
+            rows = await self._conn.fetch(
+                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
+                " FROM labels WHERE portal_id = $1 AND from_type = $2 AND to_type = $3"
+                " FOR SHARE",
+                self._portal,
+                from_type,
+                to_type,
+            )
+        return [LabelDef(*row) for row in rows]
 
     async def add_labels(self, labels: Sequence[LabelDef]) -> None:
         with unavailable():

@@ -84,6 +84,30 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteBase):
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], bool(row[5]))
 
+    async def revoke_token(self, token_hash: str) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+            return cur.rowcount > 0
+
+        return await self._write_tx(run)
+
+    async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE portals SET rate_limit = ? WHERE portal_id = ?", (policy, portal_id)
+            )
+            return cur.rowcount > 0
+
+        return await self._write_tx(run)
+
+    async def list_portal_rate_limits(self) -> dict[int, str]:
+        rows = await self._read(
+            lambda c: c.execute(
+                "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
+            ).fetchall()
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
     # -- associations -----------------------------------------------------------------
 
     async def read_pages(
@@ -235,6 +259,18 @@ class _SQLiteTx:
             )
 
         await self._store._write(run)
+
+    async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
+        # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.
+        portal = self._portal
+        rows = await self._store._write(
+            lambda c: c.execute(
+                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
+                " FROM labels WHERE portal_id = ? AND from_type = ? AND to_type = ?",
+                (portal, from_type, to_type),
+            ).fetchall()
+        )
+        return [LabelDef(*row) for row in rows]
 
     async def add_labels(self, labels: Sequence[LabelDef]) -> None:
         portal = self._portal
