@@ -137,12 +137,6 @@ class AssociationService:
         self.cursors = cursors
         self.batch_page_size = batch_page_size
 
-    async def pair_types(
-        self, portal_id: int, from_type: ObjectType, to_type: ObjectType
-    ) -> PairTypesView:
-        own = await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
-        return PairTypesView(defined_pair(from_type.type_id, to_type.type_id), own)
-
     # -- reads ------------------------------------------------------------------------
 
     async def batch_read(
