@@ -7,7 +7,7 @@ raised.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -39,14 +39,20 @@ class AssociationType:
     label: str | None
 
 
-TypedEdge = tuple[int, tuple[AssociationType, ...]]
+Describe = Callable[[TypeSet], tuple[AssociationType, ...]]
 
 
 @dataclass(slots=True)
 class Page:
+    """One page of a record's associations: ``to`` holds (to_id, type set) rows as stored,
+    ``describe`` turns a type set into labelled types (memoised: sets repeat a lot).
+
+    Rows are passed on unconverted so the wire layer builds each item in one pass."""
+
     from_id: int
-    to: list[TypedEdge]
+    to: PageRows
     next_after: str | None
+    describe: Describe
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +230,16 @@ class AssociationService:
             rows = rows[:limit]
             scope = self._scope(portal_id, from_type, from_id, to_type)
             next_after = self.cursors.encode(scope, to_type.type_id, rows[-1][0])
-        return Page(from_id, [(to_id, describe(types)) for to_id, types in rows], next_after)
+        return Page(from_id, rows, next_after, describe)
 
     async def _describer(
         self, portal_id: int, from_type: ObjectType, to_type: ObjectType, pages: Sequence[PageRows]
     ) -> _Describer:
         """Labels for the type sets in ``pages``; the portal's own labels are read only if used."""
         defined = defined_pair(from_type.type_id, to_type.type_id)
-        own_used = any(
-            c != Category.HUBSPOT_DEFINED for rows in pages for _, ts in rows for c, _t in ts
-        )
+        # Type sets are interned by storage: check each distinct one once, not every row.
+        distinct = {id(ts): ts for rows in pages for _, ts in rows}
+        own_used = any(c != Category.HUBSPOT_DEFINED for ts in distinct.values() for c, _t in ts)
         own = (
             await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
             if own_used

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from assocdb.domain.associations import AssociationType, Page, TypedEdge
+from assocdb.domain.associations import Page
 from assocdb.errors import AssocdbError
 from assocdb.http.errors import batch_error_item
 from assocdb.http.schemas import (
@@ -29,27 +29,28 @@ def iso_ms(epoch_ms: int) -> str:
 
 
 class _ToRenderer:
-    """Renders edges; the label list of each distinct type set is built once per response.
+    """Builds ``to`` items in one pass over the stored rows.
 
-    The domain hands out one tuple object per distinct type set, so ``id()`` is a safe
-    and cheap key while the response is being built.
+    The label list of each distinct type set is built once per response. Storage hands
+    out one tuple object per distinct type set (they are interned), and the rows keep
+    them alive while the response is built, so ``id()`` is a safe and cheap key.
     """
 
     def __init__(self) -> None:
         self._memo: dict[int, list[AssociationSpecWithLabel]] = {}
 
-    def types(self, types: tuple[AssociationType, ...]) -> list[AssociationSpecWithLabel]:
-        found = self._memo.get(id(types))
-        if found is None:
-            found = self._memo[id(types)] = [
-                AssociationSpecWithLabel(t.category.name, t.type_id, t.label)  # type: ignore[arg-type]
-                for t in types
-            ]
-        return found
-
-    def edges(self, edges: list[TypedEdge]) -> list[MultiAssociatedObjectWithLabel]:
-        types = self.types
-        return [MultiAssociatedObjectWithLabel(to_id, types(ts)) for to_id, ts in edges]
+    def edges(self, page: Page) -> list[MultiAssociatedObjectWithLabel]:
+        memo, describe = self._memo, page.describe
+        items = []
+        for to_id, types in page.to:
+            wire = memo.get(id(types))
+            if wire is None:
+                wire = memo[id(types)] = [
+                    AssociationSpecWithLabel(t.category.name, t.type_id, t.label)  # type: ignore[arg-type]
+                    for t in describe(types)
+                ]
+            items.append(MultiAssociatedObjectWithLabel(to_id, wire))
+        return items
 
 
 def _paging(page: Page) -> Paging | None:
@@ -68,11 +69,11 @@ def render_multi_results(
         else:
             results.append(
                 PublicAssociationMultiWithLabel(
-                    FromId(str(outcome.from_id)), renderer.edges(outcome.to), _paging(outcome)
+                    FromId(str(outcome.from_id)), renderer.edges(outcome), _paging(outcome)
                 )
             )
     return results, errors
 
 
 def render_collection(page: Page) -> CollectionResponseMultiAssociated:
-    return CollectionResponseMultiAssociated(_ToRenderer().edges(page.to), _paging(page))
+    return CollectionResponseMultiAssociated(_ToRenderer().edges(page), _paging(page))
