@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from assocdb import __version__
+from assocdb.cli_harness import export_command, harness_options, seed_command
 from assocdb.config import DEFAULT_DB, Settings
 from assocdb.domain.auth import issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
@@ -116,6 +117,22 @@ def cli() -> None:
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@click.option(
+    "--rate-limit",
+    envvar="ASSOCDB_RATE_LIMIT",
+    default="off",
+    show_default=True,
+    help="HubSpot rate limits per portal: off, free, starter, professional, enterprise, or"
+    " <per-10s>/<per-day>. A portal's own setting (portal set-rate-limit) wins.",
+)
+@click.option(
+    "--rate-limit-storage",
+    envvar="ASSOCDB_RATE_LIMIT_STORAGE",
+    default="memory://",
+    show_default=True,
+    help="Rate-limit counters: memory:// (per worker) or redis://host:port (shared).",
+)
+@harness_options
 def serve(
     db: str,
     read_db: str | None,
@@ -126,6 +143,8 @@ def serve(
     batch_read_page_size: int,
     max_body_bytes: int,
     log_level: str,
+    rate_limit: str,
+    rate_limit_storage: str,
 ) -> None:
     """Run the HTTP server."""
     import uvicorn
@@ -141,6 +160,8 @@ def serve(
         batch_read_page_size=batch_read_page_size,
         max_body_bytes=max_body_bytes,
         log_level=log_level,
+        rate_limit=_checked_rate_limit(rate_limit),
+        rate_limit_storage=_checked_rate_limit_storage(rate_limit_storage),
     )
     # Migrate (and seed) once here, before any worker starts.
     banner = _with_store(db, lambda store: _prepare(store, settings, demo))
@@ -303,11 +324,92 @@ def token() -> None:
 @click.option(
     "--scopes", required=True, help="Comma-separated HubSpot scope names, or 'all' for every scope."
 )
-def token_create(db: str, portal_id: int, scopes: str) -> None:
+@click.option(
+    "--expires-in",
+    default=None,
+    help="Lifetime: seconds (3600) or a duration (30m, 12h, 7d); expired tokens get 401."
+    " Default: never expires.",
+)
+def token_create(db: str, portal_id: int, scopes: str, expires_in: str | None) -> None:
     """Create a token and print only the token."""
     granted = parse_scopes(scopes)
-    value = _with_store(db, lambda store: issue_token(store, portal_id, granted, now_ms()))
+    now = now_ms()
+    expires = None if expires_in is None else now + parse_duration(expires_in) * 1000
+    value = _with_store(db, lambda store: issue_token(store, portal_id, granted, now, expires))
     click.echo(value)
+
+
+def _checked_rate_limit(text: str) -> str:
+    from assocdb.domain.ratelimit import parse_policy
+
+    try:
+        parse_policy(text)
+    except AssocdbError as exc:
+        raise click.BadParameter(exc.message, param_hint="--rate-limit") from None
+    return text.strip().lower()
+
+
+def _checked_rate_limit_storage(text: str) -> str:
+    if not text.startswith(("memory://", "redis://", "rediss://")):
+        raise click.BadParameter(
+            "use memory:// or redis://host:port", param_hint="--rate-limit-storage"
+        )
+    from assocdb.http.ratelimit import check_storage
+
+    asyncio.run(check_storage(text))  # a Redis that does not answer stops serve here
+    return text
+
+
+@portal.command("set-rate-limit")
+@_db_option()
+@click.option(
+    "--portal", "portal_id", required=True, type=click.IntRange(1, 2**63 - 1), help="The portal."
+)
+@click.option(
+    "--tier",
+    required=True,
+    help="free, starter, professional, enterprise, <per-10s>/<per-day>, off (never limited),"
+    " or default (follow the server's --rate-limit).",
+)
+def portal_set_rate_limit(db: str, portal_id: int, tier: str) -> None:
+    """Set a portal's own rate-limit policy; running servers apply it within seconds."""
+    text: str | None = None if tier.strip().lower() == "default" else _checked_rate_limit(tier)
+    if not _with_store(db, lambda store: store.set_portal_rate_limit(portal_id, text)):
+        raise ValueError(f"Portal {portal_id} does not exist.")
+    click.echo(f"Portal {portal_id}: rate limit {text or 'default (the server setting)'}.")
+
+
+@token.command("revoke")
+@_db_option()
+@click.argument("token_value", metavar="TOKEN")
+def token_revoke(db: str, token_value: str) -> None:
+    """Revoke a token (given in clear, as printed by token create); it gets 401 at once."""
+    from assocdb.domain.auth import hash_token
+
+    if not _with_store(db, lambda store: store.revoke_token(hash_token(token_value.strip()))):
+        raise ValueError("No such token (or a token of another database).")
+    click.echo("Token revoked.")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from ``3600``, ``90s``, ``30m``, ``12h`` or ``7d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    factor = 1
+    if value and value[-1] in units:
+        factor = units[value[-1]]
+        value = value[:-1]
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise click.BadParameter(
+            f"{text!r}: use a positive number of seconds or a duration like 30m, 12h, 7d",
+            param_hint="--expires-in",
+        )
+    return int(value) * factor
+
+
+# Test harness (issue 6): assocdb seed / assocdb export, in cli_harness.py.
+cli.add_command(seed_command)
+cli.add_command(export_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,21 @@ class Settings:
     max_labels_per_pair: int = 10
     read_threads: int = 4
     log_level: str = "info"
+    rate_limit: str = "off"
+    """Default policy of every portal: off, a HubSpot tier, or <per-10s>/<per-day>."""
+    rate_limit_storage: str = "memory://"
+    """Where rate-limit counters live: memory:// (per worker) or redis://host:port (shared)."""
+    # -- test harness and observability (issue 6: http/admin.py, faults.py, observability.py)
+    admin: bool = False
+    """Serve the admin API under ``/_assocdb/`` (reset, seed, export, requests, faults)."""
+    admin_token: str | None = None
+    """Bearer token of the admin API (``serve`` generates one when ``admin`` is on)."""
+    faults: str = ""
+    """Fault-injection rules, comma-separated (grammar in ``http/faults.py``)."""
+    fault_header: bool = False
+    """Honour ``X-Assocdb-Fault`` request headers (for tests)."""
+    log_format: str = "auto"
+    """Request logs: ``json`` (one line per request), ``text``, or ``auto`` (text on a TTY)."""
 
     def to_env(self) -> dict[str, str]:
         """The ``ASSOCDB_*`` variables that reproduce these settings in a worker process."""
@@ -44,6 +59,9 @@ class Settings:
         for f in dataclasses.fields(cls):
             raw = env.get(f"ASSOCDB_{f.name.upper()}")
             if raw is None:
+                continue
+            if f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
                 continue
             values[f.name] = int(raw) if f.type in ("int", int) else raw
         return cls(**values)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ leak reveals no usable token.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Iterable
@@ -100,9 +101,11 @@ async def authenticate(store: Store, authorization: str | None, now_ms: int) -> 
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise InvalidAuthentication(_NO_CREDENTIALS)
-    record = await store.find_token(hash_token(token))
-    # The lookup is by digest: timing reveals nothing about the clear-text token.
-    if record is None or record.revoked:
+    digest = hash_token(token)
+    record = await store.find_token(digest)
+    # The lookup is by digest, so timing reveals nothing about the clear-text token; the
+    # digest is compared once more in constant time so no backend's lookup is trusted alone.
+    if record is None or record.revoked or not hmac.compare_digest(record.token_hash, digest):
         raise InvalidAuthentication(_BAD_CREDENTIALS)
     if record.expires_at_ms is not None and record.expires_at_ms <= now_ms:
         raise InvalidAuthentication(_BAD_CREDENTIALS)

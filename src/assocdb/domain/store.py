@@ -185,3 +185,33 @@ class Store(Protocol):
     async def count_edges(self, portal_id: int) -> int: ...
 
     def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
+
+    # -- test harness: reset, bulk seed, export (storage/*_harness.py) ---------------
+
+    async def reset_portal(self, portal_id: int) -> None:
+        """Delete every record (live and archived), association, label and limit of a
+        portal and restart its id counters; the portal and its tokens stay."""
+        ...
+
+    async def bulk_put_edges(
+        self, portal_id: int, from_type: str, to_type: str, edges: Sequence[EdgeWrite]
+    ) -> None:
+        """The seed fast path: upsert edges and their inverse rows in one transaction,
+        without locks, limit checks or primary moves (the caller has validated them)."""
+        ...
+
+    async def scan_objects(
+        self, portal_id: int, after: tuple[str, int] | None, limit: int
+    ) -> list[CrmObject]:
+        """Live records ordered by (object type, id), after the key ``after``."""
+        ...
+
+    async def scan_edges(
+        self, portal_id: int, after: tuple[str, int, str, int] | None, limit: int
+    ) -> list[tuple[str, int, str, int, TypeSet]]:
+        """Directed edge rows ordered by (from type, from id, to type, to id) after ``after``."""
+        ...
+
+    async def list_all_labels(self, portal_id: int) -> list[LabelDef]: ...
+
+    async def count_rows(self, table: str) -> int: ...

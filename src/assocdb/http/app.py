@@ -29,10 +29,13 @@ from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
+from assocdb.http import admin
 from assocdb.http.call import Call, Services
 from assocdb.http.errors import error_response, new_correlation_id
+from assocdb.http.observability import install_harness
 from assocdb.http.openapi import openapi_document
 from assocdb.http.operation import Operation
+from assocdb.http.ratelimit import RateLimited, RateLimiter
 from assocdb.http.routes import OPERATIONS
 from assocdb.storage import open_store
 
@@ -65,26 +68,35 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
         correlation_id = new_correlation_id()
         started = now_ms()
         services: Services = request.app.state.services
+        limit_headers: dict[str, str] | None = None
         try:
             principal = _ANONYMOUS
             if op.access is not None:
                 principal = await authenticate(
                     services.store, request.headers.get("authorization"), started
                 )
+                request.scope["assocdb.portal_id"] = principal.portal_id  # request logs
+                # Only authenticated calls count against a portal (http/ratelimit.py).
+                limit_headers = await request.app.state.rate_limiter.admit(principal.portal_id)
             types = _resolve_types(request)
             _check_scopes(op, principal, types)
             call = Call(request, services, principal, types, correlation_id, started)
-            return await op.handler(call)
+            response = await op.handler(call)
+        except RateLimited as exc:
+            return exc.response(correlation_id)
         except AssocdbError as exc:
-            return error_response(exc, correlation_id)
+            response = error_response(exc, correlation_id)
         except Exception:
             log.exception("unhandled error (correlationId %s)", correlation_id)
-            return error_response(
+            response = error_response(
                 InternalError(
                     "An internal error occurred. Quote the correlationId if you report it."
                 ),
                 correlation_id,
             )
+        if limit_headers is not None:
+            response.headers.update(limit_headers)
+        return response
 
     endpoint.__name__ = op.operation_id
     return endpoint
@@ -126,23 +138,33 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
         app.state.services = _services(settings, the_store, await the_store.secret())
+        app.state.rate_limiter = RateLimiter(
+            settings.rate_limit, settings.rate_limit_storage, the_store
+        )
         try:
             yield
         finally:
+            await app.state.rate_limiter.close()
             await the_store.close()
 
-    routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in OPERATIONS]
-    document = openapi_document(OPERATIONS)
+    # The admin API (http/admin.py) is routed, and documented, only when enabled.
+    operations = OPERATIONS + (admin.OPERATIONS if settings.admin else ())
+    routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in operations]
+    document = openapi_document(operations)
 
     async def openapi(request: Request) -> Response:
         return Response(document, media_type="application/json")
 
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
-    return Starlette(
+    harness, middleware = install_harness(settings, routes, the_store)
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={404: _http_exception, 405: _http_exception},
+        middleware=middleware,
     )
+    app.state.harness = harness
+    return app
 
 
 def create_app_from_env() -> Starlette:

@@ -68,6 +68,9 @@ class Call:
             raise ValidationError(f"Invalid input JSON: {exc}") from None
         except RecursionError:
             raise ValidationError("Invalid input JSON: nested too deeply.") from None
+        except UnicodeDecodeError:
+            # msgspec raises this (not DecodeError) for invalid UTF-8 inside a string.
+            raise ValidationError("Invalid input JSON: the body is not valid UTF-8.") from None
 
     def json(self, payload: object, status_code: int = 200) -> Response:
         return Response(

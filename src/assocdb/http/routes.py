@@ -5,6 +5,7 @@ It drives routing (``http.app``) and our OpenAPI document (``http.openapi``).
 
 from __future__ import annotations
 
+from assocdb.http import observability
 from assocdb.http.handlers import associations, labels, objects, service
 from assocdb.http.operation import Operation
 
@@ -15,4 +16,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *labels.OPERATIONS,
     *objects.OPERATIONS,
     *service.OPERATIONS,
+    *observability.OPERATIONS,
 )

@@ -15,7 +15,10 @@ Row = tuple[Any, ...]
 
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meta", ("key", "value")),
-    ("portals", ("portal_id", "name", "created_at_ms", "next_object_id", "next_type_id")),
+    (
+        "portals",
+        ("portal_id", "name", "created_at_ms", "next_object_id", "next_type_id", "rate_limit"),
+    ),
     ("tokens", ("token_hash", "portal_id", "scopes", "created_at_ms", "expires_at_ms", "revoked")),
     (
         "objects",
