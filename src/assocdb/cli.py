@@ -24,7 +24,7 @@ from assocdb.domain.auth import issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError
-from assocdb.storage import open_store
+from assocdb.storage import open_store, run_with_store
 
 __all__ = ["cli", "main"]
 
@@ -40,15 +40,7 @@ def _db_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def _with_store(db: str, work: Callable[[Store], Awaitable[T]]) -> T:
-    async def run() -> T:
-        store = open_store(db)
-        await store.open()
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return run_with_store(db, work)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

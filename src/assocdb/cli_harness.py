@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import secrets
@@ -97,17 +96,9 @@ def harness_options(command: F) -> F:
 
 
 def _run(db: str, work: Callable[[Any], Awaitable[T]]) -> T:
-    from assocdb.storage import open_store
+    from assocdb.storage import run_with_store
 
-    async def run() -> T:
-        store = open_store(db)
-        await store.open()
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return run_with_store(db, work)
 
 
 def _progress() -> Any:

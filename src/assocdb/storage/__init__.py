@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from assocdb.domain.store import Store
 
-__all__ = ["is_postgres", "open_store"]
+__all__ = ["is_postgres", "open_store", "run_with_store"]
+
+T = TypeVar("T")
 
 
 def is_postgres(url: str) -> bool:
@@ -24,3 +30,17 @@ def open_store(url: str, *, readers: int = 4, read_url: str | None = None) -> St
 
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
     return SQLiteStore(path, readers=readers)
+
+
+def run_with_store(url: str, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Open the store at ``url``, run ``work`` on it, close it: for one-shot CLI commands."""
+
+    async def run() -> T:
+        store = open_store(url)
+        await store.open()
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())

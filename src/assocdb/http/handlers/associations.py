@@ -121,11 +121,8 @@ def _split(
     return done, [o for o in outcomes if isinstance(o, AssocdbError)]
 
 
-async def batch_create(call: Call) -> Response:
-    """201, or 207 when any input failed; the types become the pair's label set (1.2)."""
-    body = await call.body(BatchCreateRequest)
-    _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "create")
-    inputs = [
+def _create_inputs(body: BatchCreateRequest) -> list[CreateInput]:
+    return [
         CreateInput(
             parse_object_id(i.from_.id, "from.id"),
             parse_object_id(i.to.id, "to.id"),
@@ -133,6 +130,13 @@ async def batch_create(call: Call) -> Response:
         )
         for i in body.inputs
     ]
+
+
+async def batch_create(call: Call) -> Response:
+    """201, or 207 when any input failed; the types become the pair's label set (1.2)."""
+    body = await call.body(BatchCreateRequest)
+    _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "create")
+    inputs = _create_inputs(body)
     from_type, to_type = call.types["fromObjectType"], call.types["toObjectType"]
     done, failed = _split(
         await call.services.associations.set_types(
@@ -219,14 +223,7 @@ async def _batch_archive(call: Call, versioned: bool) -> Response:
 async def _batch_archive_labels(call: Call, versioned: bool) -> Response:
     body = await call.body(BatchCreateRequest)
     _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "archive")
-    inputs = [
-        CreateInput(
-            parse_object_id(i.from_.id, "from.id"),
-            parse_object_id(i.to.id, "to.id"),
-            _refs(i.types),
-        )
-        for i in body.inputs
-    ]
+    inputs = _create_inputs(body)
     await call.services.associations.remove_types(
         call.portal_id, call.types["fromObjectType"], call.types["toObjectType"], inputs
     )
