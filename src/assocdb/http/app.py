@@ -8,6 +8,7 @@ HubSpot-shaped 500 whose details go to the log only.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -171,4 +172,10 @@ def create_app_from_env() -> Starlette:
     """uvicorn factory for worker processes: settings come from ``ASSOCDB_*`` variables."""
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())
-    return create_app(settings)
+    app = create_app(settings)
+    # A server process: everything alive now (modules, routes) lives as long as it does.
+    # Keep it out of the collector's full passes, which big batch reads (an object per
+    # association) trigger often. Not done in create_app: tests and the in-process pytest
+    # plugin share their process with other code.
+    gc.freeze()
+    return app
