@@ -9,25 +9,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from assocdb.testing.server import free_port
+
 STARTUP_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def cli(*args: str) -> str:
@@ -38,15 +32,17 @@ def cli(*args: str) -> str:
         text=True,
         timeout=60,
         check=False,
-        env=_env(),
+        env=clean_env(),
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
-def _env() -> dict[str, str]:
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The current environment without any ``ASSOCDB_*`` variable, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSOCDB_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
     return env
 
 
@@ -85,7 +81,7 @@ def live_server(db: str | Path, *args: str, log_path: Path | None = None) -> Ite
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=_env(),
+        env=clean_env(),
     )
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,19 +20,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.live import clean_env
+
+from assocdb.testing.server import free_port
 
 TOKEN_RE = re.compile(r"pat-na1-[0-9a-f-]{36}")
 STARTUP_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 CLI_TIMEOUT_S = 60.0
-
-
-def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The current environment without any ``ASSOCDB_*`` variable, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSOCDB_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra or {})
-    return env
 
 
 def cli_command(*args: str) -> list[str]:
@@ -56,13 +50,6 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @dataclass
