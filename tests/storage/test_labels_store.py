@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 
 from assocdb.domain.models import LabelDef, LimitDef
 from assocdb.domain.store import Store
-from assocdb.storage import open_store
 
 pytestmark = pytest.mark.anyio
 
@@ -21,15 +19,11 @@ PEER = LabelDef(CONTACT, CONTACT, USER, 12, "peer", "Peer", 12)
 
 
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    the_store = open_store(db_url)
-    await the_store.open()
-    await the_store.create_portal(1, "one", 0)
-    await the_store.create_portal(2, "two", 0)
-    async with the_store.transaction(1) as tx:
+async def store(store: Store) -> Store:
+    """The suite's store, with three labels in portal 1."""
+    async with store.transaction(1) as tx:
         await tx.add_labels([MANAGER, EMPLOYEE, PEER])
-    yield the_store
-    await the_store.close()
+    return store
 
 
 async def edge(

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.store import Store
-from assocdb.storage import open_store
 
 pytestmark = pytest.mark.anyio
 
 CONTACT, COMPANY, DEAL = "0-1", "0-2", "0-3"
 FWD, INV = ((0, 279),), ((0, 280),)
 FIRST = 10000000001
-
-
-@pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    the_store = open_store(db_url)
-    await the_store.open()
-    await the_store.create_portal(1, "one", 0)
-    await the_store.create_portal(2, "two", 0)
-    yield the_store
-    await the_store.close()
 
 
 async def test_get_objects_returns_the_live_records_by_id_and_skips_missing_ones(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from assocdb.domain.models import LabelDef, TokenRecord
 from assocdb.domain.store import Store
 from assocdb.errors import ValidationError
-from assocdb.storage import open_store
 from assocdb.storage.migrations import migrations
 from assocdb.storage.sqlite import SQLiteStore
 
@@ -19,16 +17,6 @@ pytestmark = pytest.mark.anyio
 
 CONTACT, COMPANY = "0-1", "0-2"
 FWD, INV = ((0, 279),), ((0, 280),)
-
-
-@pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    the_store = open_store(db_url)
-    await the_store.open()
-    await the_store.create_portal(1, "one", 0)
-    await the_store.create_portal(2, "two", 0)
-    yield the_store
-    await the_store.close()
 
 
 async def test_put_pairs_writes_both_directions(store: Store) -> None:
