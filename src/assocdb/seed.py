@@ -320,6 +320,7 @@ async def _write_edges(
             await done
             written += count
             progress(written)
+        await store.analyze()  # statistics for the freshly loaded rows
     finally:
         for pending, _ in in_flight:
             pending.cancel()

@@ -379,6 +379,9 @@ class _WritePlan:
         self.limits = limits
         self.inverse_limits = inverse_limits
         self.state: dict[tuple[int, int], TypeSet] = {}
+        # The pairs in ``state`` of each record, by side (0: from, 1: to): moving a Primary
+        # looks only at the record's own pairs, never at the whole batch.
+        self.pairs_of: dict[tuple[int, int], set[tuple[int, int]]] = {}
         self.dirty: set[tuple[int, int]] = set()
         self.from_ok: set[int] = set()
         self.to_ok: set[int] = set()
@@ -399,7 +402,8 @@ class _WritePlan:
 
     async def load_pairs(self, pairs: Sequence[tuple[int, int]]) -> None:
         found = await self.tx.get_pairs(self.from_type.type_id, self.to_type.type_id, pairs)
-        self.state.update(found)
+        for pair, types in found.items():
+            self._known(pair, types)
 
     async def load_for_set(self, inputs: Sequence[CreateInput]) -> None:
         from_type, to_type = self.from_type.type_id, self.to_type.type_id
@@ -422,14 +426,14 @@ class _WritePlan:
             for from_id, to_id, types in await self.tx.edges_from(
                 from_type, to_type, sorted(whole_from)
             ):
-                self.state.setdefault((from_id, to_id), types)
+                self._known((from_id, to_id), types)
         if whole_to:
             for to_id, from_id, types in await self.tx.edges_from(
                 to_type, from_type, sorted(whole_to)
             ):
                 # Rows read from the other side carry that side's type ids.
                 back = tuple(sorted(self.reverse_view.inverse(k) for k in types))
-                self.state.setdefault((from_id, to_id), back)
+                self._known((from_id, to_id), back)
         if self.limits or self.inverse_limits:
             for pair, types in self.state.items():
                 self._count(pair, types, +1)
@@ -522,11 +526,22 @@ class _WritePlan:
         if self.state.get(pair):
             self._set(pair, ())
 
+    def _known(self, pair: tuple[int, int], types: TypeSet) -> None:
+        """Record a pair's stored state, unless this write already holds a newer one."""
+        if pair not in self.state:
+            self.state[pair] = types
+            self._index(pair)
+
+    def _index(self, pair: tuple[int, int]) -> None:
+        self.pairs_of.setdefault((0, pair[0]), set()).add(pair)
+        self.pairs_of.setdefault((1, pair[1]), set()).add(pair)
+
     def _take_primary(self, pair: tuple[int, int], key: TypeKey) -> None:
         """A Primary moves: the record it is unique for loses it on every other pair."""
         side = 0 if self.view.one_per_from(key) else 1
-        for other, types in list(self.state.items()):
-            if other[side] == pair[side] and other != pair and key in types:
+        for other in list(self.pairs_of.get((side, pair[side]), ())):
+            types = self.state[other]
+            if other != pair and key in types:
                 self._set(other, tuple(k for k in types if k != key))
 
     def _set(self, pair: tuple[int, int], types: TypeSet) -> None:
@@ -534,11 +549,13 @@ class _WritePlan:
             self._count(pair, self.state.get(pair, ()), -1)
             self._count(pair, types, +1)
         self.state[pair] = types
+        self._index(pair)
         self.dirty.add(pair)
         if self.same_type:
             # Same-type pairs: the inverse edge lives in this same state map.
             inverse = (pair[1], pair[0])
             self.state[inverse] = self._inverse(types)
+            self._index(inverse)
             self.dirty.discard(inverse)
 
     def _count(self, pair: tuple[int, int], types: TypeSet, delta: int) -> None:

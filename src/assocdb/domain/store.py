@@ -184,6 +184,10 @@ class Store(Protocol):
 
     async def count_edges(self, portal_id: int) -> int: ...
 
+    async def analyze(self) -> None:
+        """Refresh the query planner's statistics (after bulk loads)."""
+        ...
+
     def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
 
     # -- test harness: reset, bulk seed, export (storage/*_harness.py) ---------------

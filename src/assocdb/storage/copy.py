@@ -69,6 +69,10 @@ class Copyable(Protocol):
 
     async def count_rows(self, table: str) -> int: ...
 
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load."""
+        ...
+
 
 async def copy_store(
     source: Copyable,
@@ -89,6 +93,7 @@ async def copy_store(
             await destination.import_rows(table, columns, rows)
             done += len(rows)
             progress(table, done, totals[table])
+    await destination.analyze()
     for table, _ in TABLES:
         copied = await destination.count_rows(table)
         if copied != totals[table]:

@@ -3,7 +3,7 @@
 Same tables and type-set encoding as SQLite. The batch read is one round trip: the
 from-ids and their cursors go in as arrays, and a LATERAL subquery takes ``LIMIT n+1``
 rows of each from the primary key's range. Writes lock the records they touch
-(transaction-scoped advisory locks, in a fixed order) so that concurrent workers can
+(row locks on their ``objects`` rows, in a fixed order) so that concurrent workers can
 never leave a half edge, a duplicate or two primaries.
 """
 
@@ -17,7 +17,7 @@ import asyncpg
 from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
-from assocdb.storage.postgres_base import PostgresBase, lock_key, unavailable
+from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
@@ -156,13 +156,8 @@ class _PostgresTx:
         self._portal = portal_id
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
-        # Sorted keys: two writers always take shared records in the same order, so they
-        # queue instead of deadlocking.
-        keys = sorted({lock_key(self._portal, t, i) for t, i in records})
         with unavailable():
-            await self._conn.execute(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k", keys
-            )
+            await lock_object_rows(self._conn, self._portal, records)
 
     async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]:
         with unavailable():
@@ -178,12 +173,15 @@ class _PostgresTx:
     async def get_pairs(
         self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], TypeSet]:
+        # LATERAL on the full primary key: one index lookup per pair whatever the planner's
+        # statistics say (a plain join was planned as a scan per pair on an unanalysed table).
         with unavailable():
             rows = await self._conn.fetch(
-                "SELECT a.from_id, a.to_id, a.types FROM associations a"
-                " JOIN unnest($4::bigint[], $5::bigint[]) AS p(from_id, to_id)"
-                " ON a.from_id = p.from_id AND a.to_id = p.to_id"
-                " WHERE a.portal_id = $1 AND a.from_type = $2 AND a.to_type = $3",
+                "SELECT p.from_id, p.to_id, a.types"
+                " FROM unnest($4::bigint[], $5::bigint[]) AS p(from_id, to_id)"
+                " CROSS JOIN LATERAL (SELECT types FROM associations WHERE portal_id = $1"
+                " AND from_type = $2 AND from_id = p.from_id AND to_type = $3"
+                " AND to_id = p.to_id) a",
                 self._portal,
                 from_type,
                 to_type,

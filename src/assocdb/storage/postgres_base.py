@@ -9,7 +9,6 @@ the database is back. Writes go to the primary pool, reads to ``read_dsn`` when 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -20,7 +19,7 @@ import asyncpg
 from assocdb.errors import ServiceUnavailable
 from assocdb.storage.migrations import migrations
 
-__all__ = ["PostgresBase", "lock_key", "split_dsn", "unavailable"]
+__all__ = ["PostgresBase", "lock_object_rows", "split_dsn", "unavailable"]
 
 # Any of these means the database cannot be reached right now, not that the query is wrong.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -39,10 +38,26 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 _MIGRATION_LOCK = 0x6173736F63646221  # "assocdb!"
 
 
-def lock_key(portal_id: int, object_type: str, object_id: int) -> int:
-    """The advisory-lock key of one record (64 bits of a hash; collisions only serialise)."""
-    digest = hashlib.blake2b(f"{portal_id}|{object_type}|{object_id}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big", signed=True)
+_LOCK_OBJECT_ROWS = (
+    "SELECT 1 FROM objects o JOIN unnest($2::text[], $3::bigint[]) AS r(object_type, object_id)"
+    " ON o.object_type = r.object_type AND o.object_id = r.object_id WHERE o.portal_id = $1"
+    " ORDER BY o.object_type, o.object_id FOR UPDATE OF o"
+)
+
+
+async def lock_object_rows(
+    conn: asyncpg.Connection, portal_id: int, records: Sequence[tuple[str, int]]
+) -> None:
+    """Lock the rows of these (object type, id) records until the transaction ends.
+
+    Every writer locks in one global order (type, id), so writers touching the same records
+    queue instead of deadlocking. Row locks live in the rows themselves, so a batch of
+    thousands of records cannot exhaust PostgreSQL's shared lock table, as one advisory
+    lock per record did. A record that does not exist has nothing to lock, and nothing can
+    be associated with it either.
+    """
+    unique = sorted(set(records))
+    await conn.execute(_LOCK_OBJECT_ROWS, portal_id, [t for t, _ in unique], [i for _, i in unique])
 
 
 def split_dsn(dsn: str) -> tuple[str, str | None]:
@@ -186,6 +201,12 @@ class PostgresBase:
                 await conn.execute(
                     "SELECT setval('portal_ids', GREATEST((SELECT max(portal_id) FROM portals), 1))"
                 )
+
+    async def analyze(self) -> None:
+        # Autovacuum may be off or late; without statistics a fresh bulk load is planned
+        # as if empty.
+        with unavailable():
+            await self.pool.execute("ANALYZE")
 
     async def count_rows(self, table: str) -> int:
         with unavailable():

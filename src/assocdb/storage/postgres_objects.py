@@ -11,7 +11,7 @@ import asyncpg
 
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.errors import ValidationError
-from assocdb.storage.postgres_base import PostgresBase, lock_key, unavailable
+from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
 
 __all__ = ["PostgresObjects"]
 
@@ -191,10 +191,7 @@ class PostgresObjects(PostgresBase):
         async with self._connection() as conn, conn.transaction():
             # The same record locks association writers take: no edge can be added to a
             # record while it is being archived.
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k",
-                sorted({lock_key(portal_id, object_type, i) for i in unique}),
-            )
+            await lock_object_rows(conn, portal_id, [(object_type, i) for i in unique])
             for object_id in unique:
                 row = await conn.fetchrow(
                     "DELETE FROM objects WHERE portal_id = $1 AND object_type = $2"

@@ -142,6 +142,9 @@ class SQLiteBase:
             )
         )
 
+    async def analyze(self) -> None:
+        await self._write(lambda c: c.execute("ANALYZE"))
+
     async def count_rows(self, table: str) -> int:
         row = await self._read(lambda c: c.execute(f"SELECT count(*) FROM {table}").fetchone())
         return int(row[0])
