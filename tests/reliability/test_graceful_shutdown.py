@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live import _env, cli, free_port, live_server
+from tests.live import clean_env, cli, free_port, live_server
 from tests.reliability.workload import CREATE, create_objects, read_pairs
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def test_sigterm_finishes_in_flight_requests(db_url: str, tmp_path: Path) -> Non
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=_env(),
+            env=clean_env(),
         )
         try:
             base = f"http://127.0.0.1:{port}"

@@ -14,7 +14,7 @@ from assocdb.domain.auth import authenticate, hash_token
 from assocdb.domain.clock import now_ms
 from assocdb.errors import InvalidAuthentication
 from assocdb.storage import open_store
-from tests.live import _env, cli, live_server
+from tests.live import clean_env, cli, live_server
 
 
 def check(db: str, token: str) -> bool:
@@ -39,7 +39,7 @@ def fails(*args: str) -> str:
         text=True,
         timeout=60,
         check=False,
-        env=_env(),
+        env=clean_env(),
     )
     assert done.returncode != 0
     return done.stderr
