@@ -248,7 +248,7 @@ def _shown(url: str) -> str:
     help="An empty store to copy into (path or URL); created and migrated if needed.",
 )
 def copy(source: str, destination: str) -> None:
-    """Copy a whole store (e.g. SQLite to PostgreSQL), then verify the row counts."""
+    """Copy a whole store between backends (SQLite, PostgreSQL), then verify row counts."""
     from rich.progress import Progress
 
     from assocdb.storage.copy import copy_store
