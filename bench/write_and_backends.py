@@ -89,8 +89,9 @@ OBJECTS_PER_WRITE = 100
 UNLABELED_ID, PRIMARY_ID = 279, 1  # contact → company
 TARGET_PG_READ = 1.5  # PostgreSQL batch read at 1,000 ids / SQLite in-process floor: at most
 SCALING_WRITES = (2000, 200)
-"""Pairs per batch create in the workers phase. 2,000 is the API's maximum; 200 because
-concurrent 2,000-pair creates exhaust PostgreSQL's lock table (see docs/benchmarks.md)."""
+"""Pairs per batch create in the workers phase: 2,000 is the API's maximum, 200 a common
+size. (Concurrent 2,000-pair creates once exhausted PostgreSQL's lock table, when writers
+took one advisory lock per record; see finding 1 in docs/benchmarks.md, now fixed.)"""
 
 
 @dataclass(frozen=True)
