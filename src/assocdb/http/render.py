@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
+
+from starlette.responses import Response
 
 from assocdb.domain.associations import Page
+from assocdb.domain.clock import now_ms
 from assocdb.errors import AssocdbError
+from assocdb.http.call import Call
 from assocdb.http.errors import batch_error_item
 from assocdb.http.schemas import (
     AssociationSpecWithLabel,
     BatchErrorItem,
+    BatchResponseVoid,
     CollectionResponseMultiAssociated,
     FromId,
     MultiAssociatedObjectWithLabel,
@@ -19,7 +25,7 @@ from assocdb.http.schemas import (
     PublicAssociationMultiWithLabel,
 )
 
-__all__ = ["iso_ms", "render_collection", "render_multi_results"]
+__all__ = ["batch_answer", "empty_batch", "iso_ms", "render_collection", "render_multi_results"]
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -77,3 +83,33 @@ def render_multi_results(
 
 def render_collection(page: Page) -> CollectionResponseMultiAssociated:
     return CollectionResponseMultiAssociated(_ToRenderer().edges(page), _paging(page))
+
+
+def batch_answer(
+    call: Call,
+    results: Sequence[Any],
+    errors: Sequence[BatchErrorItem],
+    ok: Callable[..., object],
+    with_errors: Callable[..., object],
+    *,
+    ok_status: int = 200,
+    error_status: str = "COMPLETE",
+) -> Response:
+    """HubSpot's batch envelope: ``ok_status`` when every input succeeded, else 207 with
+    ``numErrors``/``errors`` — even when every input failed (reference section 3).
+
+    ``ok`` takes (status, results, startedAt, completedAt); ``with_errors`` takes (status,
+    results, numErrors, errors, startedAt, completedAt): every batch Struct's field order."""
+    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
+    if errors:
+        body = with_errors(
+            error_status, list(results), len(errors), list(errors), started, completed
+        )
+        return call.json(body, 207)
+    return call.json(ok("COMPLETE", list(results), started, completed), ok_status)
+
+
+def empty_batch(call: Call) -> Response:
+    """200 with a batch holding nothing: how the 2026-03 paths answer archives and purges
+    that v4 answers with 204 (reference 1.3)."""
+    return batch_answer(call, [], [], BatchResponseVoid, BatchResponseVoid)

@@ -20,7 +20,13 @@ from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call, parse_object_id, query_limit
 from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation, QueryParam
-from assocdb.http.render import iso_ms, render_collection, render_multi_results
+from assocdb.http.render import (
+    batch_answer,
+    empty_batch,
+    iso_ms,
+    render_collection,
+    render_multi_results,
+)
 from assocdb.http.schemas import (
     AssociationSpec,
     AssociationSpecOut,
@@ -64,16 +70,9 @@ async def batch_read(call: Call) -> Response:
         call.portal_id, call.types["fromObjectType"], call.types["toObjectType"], inputs
     )
     results, errors = render_multi_results(outcomes)
-    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
-    if errors:
-        # 207 whenever any input failed, even if every one did (reference section 3).
-        return call.json(
-            BatchResponseMultiWithLabelWithErrors(
-                "COMPLETE", results, len(errors), errors, started, completed
-            ),
-            207,
-        )
-    return call.json(BatchResponseMultiWithLabel("COMPLETE", results, started, completed))
+    return batch_answer(
+        call, results, errors, BatchResponseMultiWithLabel, BatchResponseMultiWithLabelWithErrors
+    )
 
 
 async def list_associations(call: Call) -> Response:
@@ -143,18 +142,13 @@ async def batch_create(call: Call) -> Response:
             call.portal_id, from_type, to_type, inputs, replace=True
         )
     )
-    results = [_pair_body(from_type, to_type, r) for r in done]
-    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
-    if failed:
-        errors = [batch_error_item(e) for e in failed]
-        return call.json(
-            BatchResponseLabelsBetweenObjectPairWithErrors(
-                "COMPLETE", results, len(errors), errors, started, completed
-            ),
-            207,
-        )
-    return call.json(
-        BatchResponseLabelsBetweenObjectPair("COMPLETE", results, started, completed), 201
+    return batch_answer(
+        call,
+        [_pair_body(from_type, to_type, r) for r in done],
+        [batch_error_item(e) for e in failed],
+        BatchResponseLabelsBetweenObjectPair,
+        BatchResponseLabelsBetweenObjectPairWithErrors,
+        ok_status=201,
     )
 
 
@@ -203,7 +197,7 @@ def _archived(call: Call, versioned: bool) -> Response:
     """v4 answers 204; the 2026-03 paths answer 200 with an empty batch (reference 1.3)."""
     if not versioned:
         return Response(status_code=204)
-    return call.json(BatchResponseVoid("COMPLETE", [], iso_ms(call.started_ms), iso_ms(now_ms())))
+    return empty_batch(call)
 
 
 async def _batch_archive(call: Call, versioned: bool) -> Response:

@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from starlette.responses import Response
 
 from assocdb.domain.associations import AssociationType
-from assocdb.domain.clock import now_ms
 from assocdb.domain.limits import LimitInput, LimitView
 from assocdb.domain.registry import Category
 from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call
 from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation
-from assocdb.http.render import iso_ms
+from assocdb.http.render import batch_answer, empty_batch
 from assocdb.http.schemas import AssociationSpecWithLabel, BatchResponseVoid
 from assocdb.http.schemas_labels import (
     BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
@@ -186,21 +185,14 @@ async def create_limits(call: Call) -> Response:
             _inputs(body.inputs),
         )
     )
-    results = _configurations(done)
-    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
-    if failed:
-        errors = [batch_error_item(e) for e in failed]
-        return call.json(
-            BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors(
-                _status(done), results, len(errors), errors, started, completed
-            ),
-            207,
-        )
-    return call.json(
-        BatchResponsePublicAssociationDefinitionUserConfiguration(
-            "COMPLETE", results, started, completed
-        ),
-        201,
+    return batch_answer(
+        call,
+        _configurations(done),
+        [batch_error_item(e) for e in failed],
+        BatchResponsePublicAssociationDefinitionUserConfiguration,
+        BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
+        ok_status=201,
+        error_status=_status(done),
     )
 
 
@@ -223,19 +215,13 @@ async def update_limits(call: Call) -> Response:
         )
         for v in done
     ]
-    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
-    if failed:
-        errors = [batch_error_item(e) for e in failed]
-        return call.json(
-            BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors(
-                _status(done), results, len(errors), errors, started, completed
-            ),
-            207,
-        )
-    return call.json(
-        BatchResponsePublicAssociationDefinitionConfigurationUpdateResult(
-            "COMPLETE", results, started, completed
-        )
+    return batch_answer(
+        call,
+        results,
+        [batch_error_item(e) for e in failed],
+        BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
+        BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
+        error_status=_status(done),
     )
 
 
@@ -258,7 +244,7 @@ async def purge_limits(call: Call) -> Response:
 async def purge_limits_versioned(call: Call) -> Response:
     """200 with an empty batch: the 2026-03 spec's only documented difference."""
     await _purge(call)
-    return call.json(BatchResponseVoid("COMPLETE", [], iso_ms(call.started_ms), iso_ms(now_ms())))
+    return empty_batch(call)
 
 
 # -- the route table ---------------------------------------------------------------------

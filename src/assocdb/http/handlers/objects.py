@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from starlette.responses import Response
 
 from assocdb.domain.associations import TypeRef
-from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import (
     MAX_BATCH_INPUTS,
@@ -32,7 +31,7 @@ from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call, parse_object_id, query_limit
 from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation, QueryParam
-from assocdb.http.render import iso_ms
+from assocdb.http.render import batch_answer, iso_ms
 from assocdb.http.schemas import AssociationSpec, NextPage, Paging
 from assocdb.http.schemas_objects import (
     AssociatedId as AssociatedIdWire,
@@ -191,16 +190,14 @@ def _batch(
     call: Call, results: list[SimplePublicObject], errors: Sequence[AssocdbError], ok: int
 ) -> Response:
     """The batch envelope: ``ok`` when every input succeeded, else 207 (reference 3)."""
-    started, completed = iso_ms(call.started_ms), iso_ms(now_ms())
-    if errors:
-        items = [batch_error_item(e) for e in errors]
-        return call.json(
-            BatchResponseObjectsWithErrors(
-                "COMPLETE", results, len(items), items, started, completed
-            ),
-            207,
-        )
-    return call.json(BatchResponseObjects("COMPLETE", results, started, completed), ok)
+    return batch_answer(
+        call,
+        results,
+        [batch_error_item(e) for e in errors],
+        BatchResponseObjects,
+        BatchResponseObjectsWithErrors,
+        ok_status=ok,
+    )
 
 
 def _next_link(call: Call, after: int) -> str:
