@@ -162,3 +162,20 @@ def test_openapi_shows_each_operations_scopes_as_security(api: Api) -> None:
     assert archive["x-required-scopes"] == [{"objectType": "objectType", "access": "write"}]
     assert {"bearer": ["tickets"]} in archive["security"]
     assert "security" not in paths["/healthz"]["get"]
+
+
+def test_activity_and_ticket_scopes_from_hubspots_list_are_accepted(api: Api) -> None:
+    """HubSpot's associations pages accept crm.objects.notes.read (and calls, emails,
+    meetings, tasks) and the unversioned crm.objects.tickets.sensitive.* scopes."""
+    api.portal(PORTAL)
+    notes = api.token(PORTAL, ["crm.objects.notes.read"])
+    tickets = api.token(PORTAL, ["crm.objects.tickets.sensitive.read"])
+    listing = "/crm/v4/objects/{0}/1/associations/{0}"
+
+    assert api.get(listing.format("notes"), notes).json() == {"results": []}
+    assert api.get(listing.format("tickets"), tickets).json() == {"results": []}
+    assert api.get(listing.format("calls"), notes).status_code == 403
+    # Read-only: writing notes still needs the contacts write scope.
+    written = _call(api, "DELETE", "/crm/v4/objects/notes/1/associations/notes/2", notes)
+    assert written.status_code == 403
+    assert written.json() == _missing_scopes(written, CONTACT_WRITE)
