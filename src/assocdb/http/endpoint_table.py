@@ -87,7 +87,7 @@ def endpoint_table() -> str:
     in_families = _ids(API_FAMILIES)
     others = [op for op in OPERATIONS if op.operation_id not in in_families]
     lines += [
-        "### Service",
+        "### Other operations",
         "",
         "| Operation | Method and path | Scopes (one of each) | Batch limit | Success |",
         "|---|---|---|---|---|",
