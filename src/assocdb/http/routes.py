@@ -99,7 +99,9 @@ class ApiFamily:
 
 
 def _in_form(op: Operation, form: PathForm, dated: Mapping[Handler, Dated]) -> Operation:
-    prefix = next(p for p in form.prefixes if op.path.startswith(p + "/"))
+    prefix = next((p for p in form.prefixes if op.path.startswith(p + "/")), None)
+    if prefix is None:
+        raise ValueError(f"{op.operation_id}: {op.path} has none of the prefixes of {form.name}")
     variant = dated.get(op.handler) if form.dated else None
     return replace(
         op,
