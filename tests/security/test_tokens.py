@@ -160,3 +160,26 @@ def test_expires_in_durations() -> None:
     for bad in ("", "0", "-5", "1w", "soon", "1.5h", "٣", "0m", "h"):
         with pytest.raises(click.BadParameter):
             parse_duration(bad)
+
+
+@pytest.mark.slow
+def test_a_revoked_token_is_refused_by_every_worker_within_a_second(tmp_path: Path) -> None:
+    """Workers keep token records for at most TOKEN_CACHE_TTL_S (1 s): after a revocation
+    from another process, every worker refuses the token once that time has passed."""
+    import httpx
+
+    db = tmp_path / "revoke.sqlite3"
+    cli("portal", "create", "--db", str(db), "--id", "1")
+    with live_server(db, "--workers", "2") as server:
+        token = server.token(1)
+        url = server.base_url + "/crm/v4/associations/companies/contacts/labels"
+        headers = {"Authorization": f"Bearer {token}"}
+        # New connections spread over both workers; each caches the token.
+        for _ in range(40):
+            assert httpx.get(url, headers=headers).status_code == 200
+        cli("token", "revoke", "--db", str(db), token)
+        revoked_at = time.monotonic()
+        time.sleep(1.1)
+        statuses = [httpx.get(url, headers=headers).status_code for _ in range(40)]
+        assert time.monotonic() - revoked_at < 10
+        assert statuses == [401] * 40

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
-from assocdb.domain.auth import Principal, authenticate
+from assocdb.domain.auth import Principal, TokenCache, authenticate
 from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
@@ -68,7 +68,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
             principal = _ANONYMOUS
             if op.access is not None:
                 principal = await authenticate(
-                    services.store, request.headers.get("authorization"), started
+                    services.store, request.headers.get("authorization"), started, services.tokens
                 )
                 request.scope["assocdb.portal_id"] = principal.portal_id  # request logs
                 # Only authenticated calls count against a portal (http/ratelimit.py).
@@ -118,6 +118,7 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
         objects=ObjectService(store),
+        tokens=TokenCache(),
     )
 
 
