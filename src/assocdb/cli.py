@@ -39,6 +39,7 @@ from assocdb.errors import AssocdbError
 from assocdb.storage import (
     DatabaseUrlError,
     StoreOpenError,
+    is_postgres,
     mask_url,
     open_checked,
     run_with_store,
@@ -80,6 +81,7 @@ def cli() -> None:
     "--read-db",
     envvar="ASSOCDB_READ_DB",
     default=None,
+    callback=check_db,
     help="PostgreSQL only: a read replica's URL; the read endpoints use it.",
 )
 @click.option(
@@ -205,6 +207,12 @@ def serve(
         rate_limit=_checked_rate_limit(rate_limit),
         rate_limit_storage=_checked_rate_limit_storage(rate_limit_storage),
     )
+    if read_db and not (is_postgres(db) and is_postgres(read_db)):
+        # Checked here, not when the first worker starts: that would be a traceback.
+        raise click.BadParameter(
+            "a read replica needs a PostgreSQL --db and a postgresql:// --read-db",
+            param_hint="--read-db",
+        )
     # Before anything is printed or created: a token and a curl for a port that another
     # process owns would send the user's requests there.
     check_port_free(host, port)

@@ -124,6 +124,15 @@ def test_postgres_that_does_not_answer(run_cli: RunCli) -> None:
     assert "S3cretPw" not in line
 
 
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(
+    "read_db", ["postgresql://u@localhost/replica", "replica.sqlite3", "mysql://u@localhost/db"]
+)
+def test_read_replica_needs_postgres_on_both_sides(run_cli: RunCli, read_db: str) -> None:
+    result = run_cli("serve", "--db", "new.sqlite3", "--port", "0", "--read-db", read_db)
+    assert_mistake(result, "--read-db")
+
+
 # --- scopes ----------------------------------------------------------------------------
 
 
