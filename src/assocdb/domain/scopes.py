@@ -146,6 +146,7 @@ def _catalogue() -> frozenset[str]:
     for plural in _SENSITIVE:
         for level in ("sensitive", "highly_sensitive"):
             names |= {f"crm.objects.{plural}.{level}.{op}.v2" for op in ("read", "write")}
+    names |= {f"crm.objects.appointments.sensitive.{op}.v2" for op in ("read", "write")}
     for level in ("sensitive", "highly_sensitive"):  # projects and tickets: no .v2 suffix
         for plural in ("projects", "tickets"):
             names |= {f"crm.objects.{plural}.{level}.{op}" for op in ("read", "write")}
