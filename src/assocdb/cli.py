@@ -484,7 +484,8 @@ def token_revoke(db: str, token_value: str) -> None:
 
     require_store(db, "--db")
     if not _with_store(db, lambda store: store.revoke_token(hash_token(token_value.strip()))):
-        raise ValueError("No such token (or a token of another database).")
+        # A mistake like the others (exit 2): the token typed is not one of this database.
+        raise Mistake("No such token (or a token of another database).")
     click.echo("Token revoked.")
 
 

@@ -206,7 +206,7 @@ def test_revoking_an_unknown_token_fails(run_cli: RunCli, store: Path) -> None:
     result = run_cli(
         "token", "revoke", "--db", str(store), "pat-na1-00000000-0000-0000-0000-000000000000"
     )
-    assert result.returncode == 1  # the command ran: there is no such token
+    assert result.returncode == 2  # a mistake: the token typed is not in this database
     assert result.stdout == ""
     assert result.stderr.splitlines() == ["error: No such token (or a token of another database)."]
 
