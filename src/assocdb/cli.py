@@ -159,6 +159,10 @@ def serve(
     banner = _with_store(db, lambda store: _prepare(store, settings, demo))
     if banner:
         click.echo(banner)
+    if settings.admin and settings.admin_token:
+        from assocdb.http.explorer.session import signin_url
+
+        click.echo(f"Explorer: {signin_url(host, port or 'PORT', settings.admin_token)}")
     os.environ.update(settings.to_env())
     uvicorn.run(
         "assocdb.http.app:create_app_from_env",

@@ -76,6 +76,8 @@ def harness_options(command: F) -> F:
 
         rules = ",".join(f for f in faults if f.strip())
         parse_rules(rules)  # a bad rule stops here, with its message
+        # --demo is for looking around: it brings the admin API, and with it the explorer.
+        admin = admin or bool(kwargs.get("demo"))
         env = {
             "ASSOCDB_ADMIN": "true" if admin else "false",
             "ASSOCDB_FAULTS": rules,

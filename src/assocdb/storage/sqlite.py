@@ -16,6 +16,7 @@ from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
+from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
@@ -30,7 +31,7 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
+class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteExplorer, SQLiteBase):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
