@@ -27,7 +27,7 @@ function followRequestLog() {
     document.querySelectorAll("#request-rows tr.selected").forEach((tr) => tr.classList.remove("selected"));
     const row = link && link.closest && link.closest("tr");
     if (row) row.classList.add("selected");
-    event.detail.target.focus();
+    event.detail.target.focus({ preventScroll: true });
   });
 }
 
