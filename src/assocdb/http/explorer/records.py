@@ -20,7 +20,7 @@ from assocdb.errors import ObjectNotFound
 __all__ = ["PAGE_SIZES", "SCAN_LIMIT", "Found", "RecordFinder", "default_columns", "title_of"]
 
 PAGE_SIZES = (10, 25, 50, 100)
-SCAN_LIMIT = 5_000
+SCAN_LIMIT = 2_000
 """Records read to answer one page of a text filter: the page's time stays bounded on a
 portal of any size; the page says how far it got and continues from there."""
 _SCAN_CHUNK = 500
