@@ -84,7 +84,8 @@ def cli() -> None:
     "--demo",
     is_flag=True,
     envvar="ASSOCDB_DEMO",
-    help="Create a demo portal (once) and print a token and a curl to try.",
+    help="Create a demo portal (once) and print a token and a curl to try; turns on the"
+    " admin API and the explorer.",
 )
 @click.option(
     "--batch-read-page-size",

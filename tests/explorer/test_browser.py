@@ -122,6 +122,9 @@ def test_the_explorer_in_a_browser(
         "Strict",
     )
     assert admin_token not in cookie["value"]
+    # The printed URL again, already signed in: still no token left in the address bar.
+    page.goto(url)
+    page.wait_for_url(f"{server.base_url}/_assocdb/explorer/")
     expect(page.get_by_role("heading", name="Portals")).to_be_visible()
     page.screenshot(path=shots / "explorer-portals.png")
 
@@ -136,6 +139,12 @@ def test_the_explorer_in_a_browser(
     page.get_by_label("Find").fill(BIG_COMPANY)
     expect(page.locator("#records-table tbody tr")).to_have_count(1)
     _settled(page)
+    # The find box's URL is in the history: Back shows the whole page as it was.
+    page.go_back()
+    expect(page.locator("#records-table tbody tr")).to_have_count(25)
+    expect(page.get_by_role("heading", name="Companies")).to_be_visible()
+    page.go_forward()
+    expect(page.locator("#records-table tbody tr")).to_have_count(1)
     page.locator("#records-table tbody a").click()
 
     # Its contacts, paged as the API pages them.

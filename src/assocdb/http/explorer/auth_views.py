@@ -12,7 +12,6 @@ from assocdb.http.explorer.session import (
     cookie_value,
     read_form,
     same_origin,
-    signed_in,
     token_matches,
 )
 from assocdb.http.explorer.templating import SECURITY_HEADERS, render, timed
@@ -22,8 +21,8 @@ __all__ = ["signin", "signin_form", "signout"]
 
 @timed
 async def signin_form(request: Request) -> Response:
-    if signed_in(request, harness(request).admin_token):
-        return RedirectResponse(f"{BASE}/", status_code=303, headers=SECURITY_HEADERS)
+    # Always the form, even when signed in: a redirect would carry the URL's fragment (the
+    # token) to the next page; the form's script removes it and signs in again instead.
     return render(request, "signin.html", {"error": None})
 
 
