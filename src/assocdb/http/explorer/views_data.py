@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from assocdb.domain.associations import MAX_LIST_LIMIT, Page
+from assocdb.domain.explorer import TypeCount
 from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import STANDARD_TYPES, ObjectType, resolve_object_type
-from assocdb.domain.ratelimit import RatePolicy
 from assocdb.domain.registry import Category, defined_pair
 from assocdb.http.explorer.common import (
     BASE,
@@ -73,10 +73,9 @@ async def portals_page(request: Request) -> Response:
     return render(request, "portals.html", {"summaries": summaries, "next_after": next_after})
 
 
-async def _budget(request: Request, portal_id: int) -> tuple[RatePolicy | None, Budget | None]:
+async def _budget(request: Request, portal_id: int) -> Budget | None:
     limiter: RateLimiter = request.app.state.rate_limiter
-    found = await limiter.budget(portal_id)
-    return (found.policy if found else None), found
+    return await limiter.budget(portal_id)
 
 
 @view
@@ -94,7 +93,7 @@ async def portal_page(request: Request) -> Response:
             strict=True,
         )
     )
-    _, left = await _budget(request, found.portal_id)
+    left = await _budget(request, found.portal_id)
     context = {
         "portal": found,
         "summary": summary,
@@ -107,7 +106,7 @@ async def portal_page(request: Request) -> Response:
     return render(request, "portal.html", context)
 
 
-def _browsable(counted: list[Any]) -> list[ObjectType]:
+def _browsable(counted: list[TypeCount]) -> list[ObjectType]:
     """The portal's types with records first, then the other standard ones."""
     seen = [c.object_type for c in counted]
     return seen + [t for t in STANDARD_TYPES[:4] if t not in seen]
@@ -117,7 +116,7 @@ def _browsable(counted: list[Any]) -> list[ObjectType]:
 async def budget(request: Request) -> Response:
     """The rate-limit budget fragment, polled while the portal page is open."""
     found = await portal(request)
-    _, left = await _budget(request, found.portal_id)
+    left = await _budget(request, found.portal_id)
     return render(request, "_budget.html", {"budget": left, "portal": found})
 
 
@@ -213,6 +212,23 @@ async def _rows(
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class GroupPage:
+    """Which page of a group: the API's cursor, its size, and the first row's position."""
+
+    limit: int = 25
+    after: str | None = None
+    start: int = 1
+
+    @classmethod
+    def of(cls, request: Request) -> GroupPage:
+        return cls(
+            int_param(request, "limit", 25, ASSOCIATION_PAGE_SIZES),
+            request.query_params.get("after") or None,
+            int_param(request, "start", 1),
+        )
+
+
 async def _group(
     request: Request,
     portal_id: int,
@@ -220,10 +236,9 @@ async def _group(
     from_id: int,
     to_type: ObjectType,
     count: int,
+    which: GroupPage,
 ) -> AssociationGroup:
-    limit = int_param(request, "limit", 25, ASSOCIATION_PAGE_SIZES)
-    after = request.query_params.get("after") or None
-    start = int_param(request, "start", 1)
+    limit, after, start = which.limit, which.after, which.start
     svc = services(request)
     page = await svc.associations.list_for_object(
         portal_id, from_type, from_id, to_type, limit=limit, after=after
@@ -242,7 +257,9 @@ async def record_page(request: Request) -> Response:
     obj = record.obj
     counts = await explorer(request).associated_types(found.portal_id, the_type, obj.object_id)
     groups = [
-        await _group(request, found.portal_id, the_type, obj.object_id, c.object_type, c.count)
+        await _group(
+            request, found.portal_id, the_type, obj.object_id, c.object_type, c.count, GroupPage()
+        )
         for c in counts
     ]
     context = {
@@ -267,7 +284,9 @@ async def associations_page(request: Request) -> Response:
     to_type = object_type(request, "toType")
     counts = await explorer(request).associated_types(found.portal_id, the_type, from_id)
     count = next((c.count for c in counts if c.object_type == to_type), 0)
-    group = await _group(request, found.portal_id, the_type, from_id, to_type, count)
+    group = await _group(
+        request, found.portal_id, the_type, from_id, to_type, count, GroupPage.of(request)
+    )
     context = {"portal": found, "group": group, "sizes": ASSOCIATION_PAGE_SIZES}
     return render(request, "_group.html", context)
 
