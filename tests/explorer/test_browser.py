@@ -127,6 +127,11 @@ def test_the_explorer_in_a_browser(
     page.wait_for_url(f"{server.base_url}/_assocdb/explorer/")
     expect(page.get_by_role("heading", name="Portals")).to_be_visible()
     page.screenshot(path=shots / "explorer-portals.png")
+    # Keyboard: the first Tab reaches "Skip to content", which moves focus to the page.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
 
     # Portal → companies → the company with 620 contacts (found by its id).
     page.get_by_role("link", name="12345").click()

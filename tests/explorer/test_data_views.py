@@ -32,8 +32,8 @@ def test_portals_list_their_records_per_type(explorer: Explorer) -> None:
     api.objects(7, "deals", 2)
     api.token(7)
     page = text(explorer.get("/").text)
-    assert "7 seven contacts 3 deals 2 1" in page
-    assert "8 eight no records 0" in page
+    assert "7 seven contacts 3 deals 2 off 1" in page
+    assert "8 eight no records off 0" in page
 
 
 def test_portal_page_shows_labels_and_the_budget(explorer: Explorer) -> None:

@@ -70,7 +70,10 @@ def record_url(portal_id: int, type_id: str, object_id: int) -> str:
 async def portals_page(request: Request) -> Response:
     after = int_param(request, "after", 0)
     summaries, next_after = await explorer(request).portals(after)
-    return render(request, "portals.html", {"summaries": summaries, "next_after": next_after})
+    limiter: RateLimiter = request.app.state.rate_limiter
+    policies = {s.portal.portal_id: await limiter.policy_for(s.portal.portal_id) for s in summaries}
+    context = {"summaries": summaries, "next_after": next_after, "policies": policies}
+    return render(request, "portals.html", context)
 
 
 async def _budget(request: Request, portal_id: int) -> Budget | None:
