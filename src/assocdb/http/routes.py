@@ -6,6 +6,7 @@ It drives routing (``http.app``) and our OpenAPI document (``http.openapi``).
 from __future__ import annotations
 
 from assocdb.http import observability
+from assocdb.http.crm import associations_v3
 from assocdb.http.handlers import associations, labels, objects, service
 from assocdb.http.operation import Operation
 
@@ -17,4 +18,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *objects.OPERATIONS,
     *service.OPERATIONS,
     *observability.OPERATIONS,
+    *associations_v3.OPERATIONS,
 )

@@ -1,0 +1,80 @@
+"""HubSpot's official Python client (``hubspot-api-client``), unmodified, against a live
+``assocdb serve`` on each backend: v3 associations, owners, pipelines, merge, GDPR delete."""
+
+from __future__ import annotations
+
+import pytest
+from hubspot import HubSpot
+from hubspot.crm.associations import (
+    BatchInputPublicAssociation,
+    BatchInputPublicObjectId,
+    PublicAssociation,
+    PublicObjectId,
+)
+from hubspot.crm.objects import (
+    BatchInputSimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectBatchInputForCreate,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def create(client: HubSpot, object_type: str, count: int) -> list[str]:
+    inputs = [
+        SimplePublicObjectBatchInputForCreate(properties={}, associations=[]) for _ in range(count)
+    ]
+    response = client.crm.objects.batch_api.create(
+        object_type, BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs)
+    )
+    return [o.id for o in response.results]
+
+
+def test_v3_associations_through_the_batch_api(client: HubSpot) -> None:
+    contact, other = create(client, "contacts", 2)
+    (company,) = create(client, "companies", 1)
+    batch = client.crm.associations.batch_api
+    created = batch.create(
+        "contacts",
+        "companies",
+        BatchInputPublicAssociation(
+            inputs=[
+                PublicAssociation(_from=PublicObjectId(id=c), to=PublicObjectId(id=company), type=t)
+                for c, t in (
+                    (contact, "contact_to_company"),
+                    (other, "contact_to_company_unlabeled"),
+                )
+            ]
+        ),
+    )
+    assert sorted((r._from.id, r.type) for r in created.results) == sorted(
+        [(contact, "contact_to_company"), (other, "contact_to_company_unlabeled")]
+    )
+    read = batch.read(
+        "companies", "contacts", BatchInputPublicObjectId(inputs=[PublicObjectId(id=company)])
+    )
+    (result,) = read.results
+    assert sorted((t.id, t.type) for t in result.to) == sorted(
+        [
+            (contact, "company_to_contact"),
+            (contact, "company_to_contact_unlabeled"),
+            (other, "company_to_contact_unlabeled"),
+        ]
+    )
+    batch.archive(
+        "contacts",
+        "companies",
+        BatchInputPublicAssociation(
+            inputs=[
+                PublicAssociation(
+                    _from=PublicObjectId(id=contact),
+                    to=PublicObjectId(id=company),
+                    type="contact_to_company",
+                )
+            ]
+        ),
+    )
+    # v4 agrees: only the other contact is left.
+    page = client.crm.associations.v4.basic_api.get_page("companies", company, "contacts")
+    assert [str(r.to_object_id) for r in page.results] == [other]
+    types = client.crm.associations.schema.types_api.get_all("contacts", "companies")
+    assert ("1", "contact_to_company") in [(t.id, t.name) for t in types.results]
