@@ -19,6 +19,7 @@ import click
 
 from assocdb import __version__
 from assocdb.cli_harness import export_command, harness_options, seed_command
+from assocdb.cli_owners import owner as owner_group
 from assocdb.config import DEFAULT_DB, Settings
 from assocdb.domain.auth import issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
@@ -402,6 +403,9 @@ def parse_duration(text: str) -> int:
 # Test harness (issue 6): assocdb seed / assocdb export, in cli_harness.py.
 cli.add_command(seed_command)
 cli.add_command(export_command)
+
+# CRM owners (issue 13): assocdb owner create, in cli_owners.py.
+cli.add_command(owner_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,6 +16,9 @@ from hubspot.crm.objects import (
     SimplePublicObjectBatchInputForCreate,
 )
 
+from tests.crm.conftest import PORTAL
+from tests.live import LiveServer, cli
+
 pytestmark = pytest.mark.slow
 
 
@@ -78,3 +81,35 @@ def test_v3_associations_through_the_batch_api(client: HubSpot) -> None:
     assert [str(r.to_object_id) for r in page.results] == [other]
     types = client.crm.associations.schema.types_api.get_all("contacts", "companies")
     assert ("1", "contact_to_company") in [(t.id, t.name) for t in types.results]
+
+
+def test_owners_created_by_the_cli_are_listed_and_read(
+    client: HubSpot, crm_server: LiveServer
+) -> None:
+    made = cli(
+        "owner",
+        "create",
+        "--db",
+        crm_server.db,
+        "--portal",
+        str(PORTAL),
+        "--email",
+        "grace@example.com",
+        "--first-name",
+        "Grace",
+        "--last-name",
+        "Hopper",
+    )
+    assert made.isdigit()
+    page = client.crm.owners.owners_api.get_page(email="grace@example.com", limit=10)
+    (found,) = page.results
+    assert (found.id, found.first_name, found.last_name, found.type, found.archived) == (
+        made,
+        "Grace",
+        "Hopper",
+        "PERSON",
+        False,
+    )
+    by_user = client.crm.owners.owners_api.get_by_id(found.user_id, id_property="userId")
+    assert by_user.id == made
+    assert client.crm.owners.owners_api.get_by_id(int(made)).email == "grace@example.com"

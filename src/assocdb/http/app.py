@@ -23,6 +23,7 @@ from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal, authenticate, require_any
 from assocdb.domain.clock import now_ms
+from assocdb.domain.crm import crm_services
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
@@ -32,6 +33,7 @@ from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
 from assocdb.http import admin
 from assocdb.http.call import Call, Services
+from assocdb.http.crm import admin as crm_admin
 from assocdb.http.errors import error_response, new_correlation_id
 from assocdb.http.observability import install_harness
 from assocdb.http.openapi import openapi_document
@@ -55,7 +57,9 @@ def _resolve_types(request: Request) -> dict[str, ObjectType]:
 
 
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
-    if op.access == "read":
+    if op.scopes:
+        require_any(principal, op.scopes)
+    elif op.access == "read":
         for object_type in types.values():
             require_any(principal, object_type.read_scopes)
     elif op.access == "write":
@@ -124,6 +128,7 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
         objects=ObjectService(store),
+        crm=crm_services(store),
     )
 
 
@@ -149,7 +154,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             await the_store.close()
 
     # The admin API (http/admin.py) is routed, and documented, only when enabled.
-    operations = OPERATIONS + (admin.OPERATIONS if settings.admin else ())
+    operations = OPERATIONS + ((*admin.OPERATIONS, *crm_admin.OPERATIONS) if settings.admin else ())
     routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in operations]
     document = openapi_document(operations)
 

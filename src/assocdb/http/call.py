@@ -12,6 +12,7 @@ from starlette.responses import Response
 from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal
+from assocdb.domain.crm import CrmServices
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
@@ -36,6 +37,8 @@ class Services:
     labels: LabelService
     limits: LimitService
     objects: ObjectService
+    crm: CrmServices
+    """Owners, pipelines, account details, merges (domain/crm.py)."""
 
 
 @dataclass(slots=True)

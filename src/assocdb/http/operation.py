@@ -40,3 +40,6 @@ class Operation:
     request: type | None = None
     responses: Mapping[int, type | None] = field(default_factory=dict)
     query: tuple[QueryParam, ...] = ()
+    scopes: tuple[str, ...] = ()
+    """When set, any one of these grants access instead of the path's object-type scopes
+    (resources that are not objects: owners, account details)."""

@@ -6,7 +6,7 @@ It drives routing (``http.app``) and our OpenAPI document (``http.openapi``).
 from __future__ import annotations
 
 from assocdb.http import observability
-from assocdb.http.crm import associations_v3
+from assocdb.http.crm import associations_v3, owners
 from assocdb.http.handlers import associations, labels, objects, service
 from assocdb.http.operation import Operation
 
@@ -19,4 +19,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *service.OPERATIONS,
     *observability.OPERATIONS,
     *associations_v3.OPERATIONS,
+    *owners.OPERATIONS,
 )

@@ -1,0 +1,56 @@
+"""SQL of the CRM configuration tables (owners, pipelines, merges), written once with
+``?`` placeholders for both drivers (``storage.sql.pg`` numbers them for asyncpg)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "COUNTER_INIT",
+    "COUNTER_TAKE",
+    "OWNER_COLUMNS",
+    "OWNER_INSERT",
+    "PORTAL_EXISTS",
+]
+
+PORTAL_EXISTS = "SELECT 1 FROM portals WHERE portal_id = ?"
+
+# Per-portal counters: create at a starting value, then take ``n`` values at once. The
+# UPDATE holds the counter's row until the transaction ends, so ids never repeat.
+COUNTER_INIT = (
+    "INSERT INTO crm_counters (portal_id, name, next_value) VALUES (?, ?, ?)"
+    " ON CONFLICT (portal_id, name) DO NOTHING"
+)
+COUNTER_TAKE = (
+    "UPDATE crm_counters SET next_value = next_value + ? WHERE portal_id = ? AND name = ?"
+    " RETURNING next_value"
+)
+
+OWNER_COLUMNS = (
+    "owner_id, user_id, email, first_name, last_name, archived, created_at_ms, updated_at_ms"
+)
+OWNER_INSERT = (
+    f"INSERT INTO owners (portal_id, email_key, {OWNER_COLUMNS})"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+)
+OWNER_LIST = (
+    f"SELECT {OWNER_COLUMNS} FROM owners WHERE portal_id = ? AND archived = ? AND owner_id > ?"
+    " ORDER BY owner_id LIMIT ?"
+)
+OWNER_LIST_BY_EMAIL = (
+    f"SELECT {OWNER_COLUMNS} FROM owners WHERE portal_id = ? AND archived = ? AND owner_id > ?"
+    " AND email_key = ? ORDER BY owner_id LIMIT ?"
+)
+OWNER_BY_ID = (
+    f"SELECT {OWNER_COLUMNS} FROM owners WHERE portal_id = ? AND owner_id = ? AND archived = ?"
+)
+OWNER_BY_USER = (
+    f"SELECT {OWNER_COLUMNS} FROM owners WHERE portal_id = ? AND user_id = ? AND archived = ?"
+)
+OWNER_ARCHIVE = (
+    "UPDATE owners SET archived = 1, updated_at_ms = ?"
+    " WHERE portal_id = ? AND owner_id = ? AND archived = 0"
+)
+
+OWNER_BASE = 10_000_000
+"""First owner id of a portal: HubSpot's owner ids are 8–9 digits."""
+USER_BASE = 1_000_000
+"""First user id of a portal (HubSpot's user ids are 7–8 digits)."""
