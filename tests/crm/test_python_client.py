@@ -14,6 +14,14 @@ from hubspot.crm.associations import (
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInputForCreate,
     SimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectInputForCreate,
+)
+from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
+from hubspot.crm.pipelines import (
+    PipelineInput,
+    PipelinePatchInput,
+    PipelineStageInput,
+    PipelineStagePatchInput,
 )
 
 from tests.crm.conftest import PORTAL
@@ -113,3 +121,54 @@ def test_owners_created_by_the_cli_are_listed_and_read(
     by_user = client.crm.owners.owners_api.get_by_id(found.user_id, id_property="userId")
     assert by_user.id == made
     assert client.crm.owners.owners_api.get_by_id(int(made)).email == "grace@example.com"
+
+
+def test_pipelines_crud_and_deal_stage_checks(client: HubSpot) -> None:
+    api = client.crm.pipelines
+    default = api.pipelines_api.get_by_id("deals", "default")
+    assert [s.id for s in default.stages][-2:] == ["closedwon", "closedlost"]
+    assert default.stages[0].metadata == {"isClosed": "false", "probability": "0.2"}
+    made = api.pipelines_api.create(
+        "deals",
+        PipelineInput(
+            display_order=3,
+            label="Partners",
+            stages=[
+                PipelineStageInput(
+                    display_order=0, label="Talking", metadata={"probability": "0.3"}
+                )
+            ],
+        ),
+    )
+    stage = api.pipeline_stages_api.create(
+        "deals",
+        made.id,
+        PipelineStageInput(display_order=1, label="Signed", metadata={"probability": "1.0"}),
+    )
+    assert [s.label for s in api.pipeline_stages_api.get_all("deals", made.id).results] == [
+        "Talking",
+        "Signed",
+    ]
+    api.pipeline_stages_api.update(
+        "deals", made.id, stage.id, PipelineStagePatchInput(label="Closed", metadata={})
+    )
+    assert api.pipeline_stages_api.get_by_id("deals", made.id, stage.id).label == "Closed"
+    deal = client.crm.objects.basic_api.create(
+        "deals",
+        SimplePublicObjectInputForCreate(
+            properties={"dealname": "P", "pipeline": made.id, "dealstage": stage.id},
+            associations=[],
+        ),
+    )
+    assert deal.properties["dealstage"] == stage.id
+    with pytest.raises(ObjectsApiException) as refused:
+        client.crm.objects.basic_api.create(
+            "deals",
+            SimplePublicObjectInputForCreate(
+                properties={"pipeline": made.id, "dealstage": "closedwon"}, associations=[]
+            ),
+        )
+    assert refused.value.status == 400
+    api.pipelines_api.update("deals", made.id, PipelinePatchInput(label="Partner deals"))
+    api.pipelines_api.archive("deals", made.id)
+    assert [p.id for p in api.pipelines_api.get_all("deals").results] == ["default"]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assocdb.domain.objects import ObjectService
 from assocdb.domain.owners import OwnerService, OwnerStore
+from assocdb.domain.pipelines import PipelineService, PipelineStore
 
-__all__ = ["CrmServices", "crm_services", "owner_store"]
+__all__ = ["CrmServices", "crm_services", "owner_store", "pipeline_store"]
 
 
 def _missing(store: object, role: str) -> TypeError:
@@ -23,10 +25,21 @@ def owner_store(store: object) -> OwnerStore:
     return store
 
 
+def pipeline_store(store: object) -> PipelineStore:
+    if not isinstance(store, PipelineStore):
+        raise _missing(store, "PipelineStore")
+    return store
+
+
 @dataclass(frozen=True, slots=True)
 class CrmServices:
     owners: OwnerService
+    pipelines: PipelineService
 
 
-def crm_services(store: object) -> CrmServices:
-    return CrmServices(owners=OwnerService(owner_store(store)))
+def crm_services(store: object, objects: ObjectService) -> CrmServices:
+    """The services, with the pipeline/owner check registered on ``objects``' writes."""
+    owners = OwnerService(owner_store(store))
+    pipelines = PipelineService(pipeline_store(store), owners)
+    objects.record_checks.append(pipelines.check_records)
+    return CrmServices(owners=owners, pipelines=pipelines)

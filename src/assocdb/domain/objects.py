@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assocdb.domain.associations import AssociationService, CreateInput, TypeRef
@@ -328,10 +328,24 @@ def association_type_name(
 # -- the service ---------------------------------------------------------------------------
 
 
+RecordWrite = tuple[Mapping[str, str | None], Mapping[str, str] | None]
+"""(the values a write sets, the record's current properties or None on create)."""
+RecordCheck = Callable[[int, ObjectType, Sequence[RecordWrite]], Awaitable[None]]
+"""Raises if the writes may not happen (a stage or owner that does not exist): the hook
+through which other services check values, e.g. ``PipelineService.check_records``."""
+
+
 class ObjectService:
     def __init__(self, store: Store, *, association_page: int = 500) -> None:
         self.store = store
         self.association_page = association_page
+        self.record_checks: list[RecordCheck] = []
+
+    async def _check_records(
+        self, portal_id: int, object_type: ObjectType, writes: Sequence[RecordWrite]
+    ) -> None:
+        for check in self.record_checks:
+            await check(portal_id, object_type, writes)
 
     async def create_many(
         self, portal_id: int, object_type: ObjectType, properties: Sequence[Mapping[str, str]]
@@ -358,6 +372,7 @@ class ObjectService:
         """
         plans = await self._plan(portal_id, object_type, inputs)
         valid = [p for p in plans if p.invalid.error() is None]
+        await self._check_records(portal_id, object_type, [(p.properties, None) for p in valid])
         created = await self.store.create_objects(
             portal_id, object_type.type_id, [p.properties for p in valid], now_ms()
         )
@@ -603,6 +618,17 @@ class ObjectService:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: [{shown}]. IDs must be unique",
                 context={"ids": [str(i) for i in duplicates]},
+            )
+        if self.record_checks:
+            ids = [u.object_id for u in updates]
+            current = {
+                o.object_id: o.properties
+                for o in await self.store.get_objects(portal_id, object_type.type_id, ids)
+            }
+            await self._check_records(
+                portal_id,
+                object_type,
+                [(_clean(object_type, u.properties), current.get(u.object_id)) for u in updates],
             )
         return await self.store.update_objects(
             portal_id,

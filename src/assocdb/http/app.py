@@ -119,6 +119,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def _services(settings: Settings, store: Store, secret: bytes) -> Services:
+    objects = ObjectService(store)
     return Services(
         settings=settings,
         store=store,
@@ -127,8 +128,8 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
         ),
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
-        objects=ObjectService(store),
-        crm=crm_services(store),
+        objects=objects,
+        crm=crm_services(store, objects),
     )
 
 

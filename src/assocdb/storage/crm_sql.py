@@ -54,3 +54,19 @@ OWNER_BASE = 10_000_000
 """First owner id of a portal: HubSpot's owner ids are 8–9 digits."""
 USER_BASE = 1_000_000
 """First user id of a portal (HubSpot's user ids are 7–8 digits)."""
+
+PIPELINES_MARK = "SELECT 1 FROM crm_counters WHERE portal_id = ? AND name = ?"
+PIPELINES_READ = (
+    "SELECT body FROM pipelines WHERE portal_id = ? AND object_type = ? ORDER BY pipeline_id"
+)
+PIPELINES_DELETE = "DELETE FROM pipelines WHERE portal_id = ? AND object_type = ?"
+PIPELINES_INSERT = (
+    "INSERT INTO pipelines (portal_id, object_type, pipeline_id, body) VALUES (?, ?, ?, ?)"
+)
+# Holds the portal's pipelines of one type until the transaction ends (PostgreSQL; SQLite
+# has one writer at a time anyway).
+PIPELINES_LOCK = "SELECT next_value FROM crm_counters WHERE portal_id = ? AND name = ? FOR UPDATE"
+
+
+def pipelines_mark(object_type: str) -> str:
+    return f"pipelines:{object_type}"

@@ -22,6 +22,7 @@ from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
+from assocdb.storage.postgres_pipelines import PostgresPipelines
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -40,7 +41,14 @@ ORDER BY r.ord, a.to_id
 """
 
 
-class PostgresStore(PostgresOwners, PostgresObjects, PostgresLabels, PostgresHarness, PostgresBase):
+class PostgresStore(
+    PostgresPipelines,
+    PostgresOwners,
+    PostgresObjects,
+    PostgresLabels,
+    PostgresHarness,
+    PostgresBase,
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:

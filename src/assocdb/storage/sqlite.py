@@ -20,6 +20,7 @@ from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_owners import SQLiteOwners
+from assocdb.storage.sqlite_pipelines import SQLitePipelines
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -31,7 +32,9 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteOwners, SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
+class SQLiteStore(
+    SQLitePipelines, SQLiteOwners, SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
