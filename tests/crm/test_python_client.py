@@ -11,6 +11,10 @@ from hubspot.crm.associations import (
     PublicAssociation,
     PublicObjectId,
 )
+from hubspot.crm.companies import PublicMergeInput as CompanyMergeInput
+from hubspot.crm.contacts import PublicGdprDeleteInput, PublicMergeInput
+from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
+from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInputForCreate,
     SimplePublicObjectBatchInputForCreate,
@@ -172,3 +176,29 @@ def test_pipelines_crud_and_deal_stage_checks(client: HubSpot) -> None:
     api.pipelines_api.update("deals", made.id, PipelinePatchInput(label="Partner deals"))
     api.pipelines_api.archive("deals", made.id)
     assert [p.id for p in api.pipelines_api.get_all("deals").results] == ["default"]
+
+
+def test_merge_and_gdpr_delete_through_the_contacts_and_companies_apis(client: HubSpot) -> None:
+    contacts = client.crm.contacts.basic_api
+    primary = contacts.create(
+        ContactInput(properties={"email": "lin@example.com", "firstname": "Lin"})
+    )
+    other = contacts.create(ContactInput(properties={"email": "lin@old.example", "phone": "7"}))
+    merged = contacts.merge(
+        PublicMergeInput(primary_object_id=primary.id, object_id_to_merge=other.id)
+    )
+    assert merged.id == primary.id
+    assert (merged.properties["firstname"], merged.properties["phone"]) == ("Lin", "7")
+    assert merged.properties["hs_merged_object_ids"] == other.id
+    assert contacts.get_by_id(other.id).id == primary.id
+
+    a, b = create(client, "companies", 2)
+    done = client.crm.companies.basic_api.merge(
+        CompanyMergeInput(primary_object_id=a, object_id_to_merge=b)
+    )
+    assert done.id == a
+
+    contacts.purge(PublicGdprDeleteInput(object_id="lin@example.com", id_property="email"))
+    with pytest.raises(ContactsApiException) as gone:
+        contacts.get_by_id(primary.id)
+    assert gone.value.status == 404

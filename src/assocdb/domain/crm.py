@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assocdb.domain.associations import AssociationService
+from assocdb.domain.merge import MergeService, MergeStore
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.owners import OwnerService, OwnerStore
 from assocdb.domain.pipelines import PipelineService, PipelineStore
+from assocdb.domain.store import Store
 
-__all__ = ["CrmServices", "crm_services", "owner_store", "pipeline_store"]
+__all__ = ["CrmServices", "crm_services", "merge_store", "owner_store", "pipeline_store"]
 
 
 def _missing(store: object, role: str) -> TypeError:
@@ -31,15 +34,27 @@ def pipeline_store(store: object) -> PipelineStore:
     return store
 
 
+def merge_store(store: object) -> MergeStore:
+    if not isinstance(store, MergeStore):
+        raise _missing(store, "MergeStore")
+    return store
+
+
 @dataclass(frozen=True, slots=True)
 class CrmServices:
     owners: OwnerService
     pipelines: PipelineService
+    merges: MergeService
 
 
-def crm_services(store: object, objects: ObjectService) -> CrmServices:
-    """The services, with the pipeline/owner check registered on ``objects``' writes."""
+def crm_services(
+    store: Store, objects: ObjectService, associations: AssociationService
+) -> CrmServices:
+    """The services, hooked into ``objects``: record writes are checked against pipelines
+    and owners, and reads of a merged id resolve to the record it was merged into."""
     owners = OwnerService(owner_store(store))
     pipelines = PipelineService(pipeline_store(store), owners)
+    merges = MergeService(store, merge_store(store), objects, associations)
     objects.record_checks.append(pipelines.check_records)
-    return CrmServices(owners=owners, pipelines=pipelines)
+    objects.resolve_merged = merges.resolve
+    return CrmServices(owners=owners, pipelines=pipelines, merges=merges)

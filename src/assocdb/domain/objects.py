@@ -333,6 +333,8 @@ RecordWrite = tuple[Mapping[str, str | None], Mapping[str, str] | None]
 RecordCheck = Callable[[int, ObjectType, Sequence[RecordWrite]], Awaitable[None]]
 """Raises if the writes may not happen (a stage or owner that does not exist): the hook
 through which other services check values, e.g. ``PipelineService.check_records``."""
+ResolveMerged = Callable[[int, ObjectType, int], Awaitable[int | None]]
+"""The record a merged id now resolves to, if any (``MergeService.resolve``)."""
 
 
 class ObjectService:
@@ -340,6 +342,7 @@ class ObjectService:
         self.store = store
         self.association_page = association_page
         self.record_checks: list[RecordCheck] = []
+        self.resolve_merged: ResolveMerged | None = None
 
     async def _check_records(
         self, portal_id: int, object_type: ObjectType, writes: Sequence[RecordWrite]
@@ -477,6 +480,10 @@ class ObjectService:
         """One record by the id text of a path; 404 if it is not a (live) record."""
         object_id = parse_id(raw_id)
         found = await self._read(portal_id, object_type, [object_id] if object_id else [], archived)
+        if not found and object_id and not archived and self.resolve_merged is not None:
+            # A merged record's id reads the record it was merged into (domain/merge.py).
+            primary = await self.resolve_merged(portal_id, object_type, object_id)
+            found = await self._read(portal_id, object_type, [primary] if primary else [], False)
         if not found:
             raise object_not_found(raw_id)
         return found[0]

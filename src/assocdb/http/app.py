@@ -120,16 +120,17 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 def _services(settings: Settings, store: Store, secret: bytes) -> Services:
     objects = ObjectService(store)
+    associations = AssociationService(
+        store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
+    )
     return Services(
         settings=settings,
         store=store,
-        associations=AssociationService(
-            store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
-        ),
+        associations=associations,
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
         objects=objects,
-        crm=crm_services(store, objects),
+        crm=crm_services(store, objects, associations),
     )
 
 

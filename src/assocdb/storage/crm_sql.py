@@ -70,3 +70,28 @@ PIPELINES_LOCK = "SELECT next_value FROM crm_counters WHERE portal_id = ? AND na
 
 def pipelines_mark(object_type: str) -> str:
     return f"pipelines:{object_type}"
+
+
+# -- merges and GDPR deletes ------------------------------------------------------------
+
+# A merged record's own aliases move to the new primary, so every alias resolves in one
+# lookup (no chains).
+MERGE_REPOINT = (
+    "UPDATE merged_objects SET primary_id = ? WHERE portal_id = ? AND object_type = ?"
+    " AND primary_id = ?"
+)
+MERGE_INSERT = (
+    "INSERT INTO merged_objects (portal_id, object_type, merged_id, primary_id, merged_at_ms)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+MERGE_LOOKUP = (
+    "SELECT primary_id FROM merged_objects WHERE portal_id = ? AND object_type = ?"
+    " AND merged_id = ?"
+)
+MERGE_FORGET = (
+    "DELETE FROM merged_objects WHERE portal_id = ? AND object_type = ?"
+    " AND (merged_id = ? OR primary_id = ?)"
+)
+PURGE_ARCHIVED = (
+    "DELETE FROM archived_objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
+)

@@ -20,6 +20,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
+from assocdb.storage.postgres_merges import PostgresMerges
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
@@ -42,6 +43,7 @@ ORDER BY r.ord, a.to_id
 
 
 class PostgresStore(
+    PostgresMerges,
     PostgresPipelines,
     PostgresOwners,
     PostgresObjects,

@@ -18,6 +18,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
+from assocdb.storage.sqlite_merges import SQLiteMerges
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_owners import SQLiteOwners
 from assocdb.storage.sqlite_pipelines import SQLitePipelines
@@ -33,7 +34,13 @@ _READ_PAGE = (
 
 
 class SQLiteStore(
-    SQLitePipelines, SQLiteOwners, SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase
+    SQLiteMerges,
+    SQLitePipelines,
+    SQLiteOwners,
+    SQLiteObjects,
+    SQLiteLabels,
+    SQLiteHarness,
+    SQLiteBase,
 ):
     # -- portals and tokens -----------------------------------------------------------
 
