@@ -27,6 +27,12 @@ from hubspot.crm.pipelines import (
     PipelineStageInput,
     PipelineStagePatchInput,
 )
+from hubspot.crm.schemas import (
+    ObjectSchemaEgg,
+    ObjectTypeDefinitionLabels,
+    ObjectTypeDefinitionPatch,
+    ObjectTypePropertyCreate,
+)
 
 from tests.crm.conftest import PORTAL
 from tests.live import LiveServer, cli
@@ -202,3 +208,42 @@ def test_merge_and_gdpr_delete_through_the_contacts_and_companies_apis(client: H
     with pytest.raises(ContactsApiException) as gone:
         contacts.get_by_id(primary.id)
     assert gone.value.status == 404
+
+
+def test_custom_object_schema_records_and_associations(client: HubSpot) -> None:
+    core = client.crm.schemas.core_api
+    schema = core.create(
+        ObjectSchemaEgg(
+            name="boats",
+            labels=ObjectTypeDefinitionLabels(singular="Boat", plural="Boats"),
+            primary_display_property="hull",
+            required_properties=["hull"],
+            searchable_properties=["hull"],
+            secondary_display_properties=[],
+            properties=[
+                ObjectTypePropertyCreate(
+                    name="hull", label="Hull", type="string", field_type="text"
+                )
+            ],
+            associated_objects=["CONTACT"],
+        )
+    )
+    assert schema.fully_qualified_name == f"p{PORTAL}_boats"
+    assert core.get_by_id("boats").object_type_id == schema.object_type_id
+    boat = client.crm.objects.basic_api.create(
+        schema.fully_qualified_name,
+        SimplePublicObjectInputForCreate(properties={"hull": "H1"}, associations=[]),
+    )
+    (contact,) = create(client, "contacts", 1)
+    client.crm.associations.v4.basic_api.create_default(
+        schema.object_type_id, boat.id, "contacts", contact
+    )
+    page = client.crm.associations.v4.basic_api.get_page("contacts", contact, "boats")
+    assert [str(r.to_object_id) for r in page.results] == [boat.id]
+    core.update(
+        "boats",
+        ObjectTypeDefinitionPatch(
+            labels=ObjectTypeDefinitionLabels(singular="Ship", plural="Ships")
+        ),
+    )
+    assert [s.labels.singular for s in core.get_all().results if s.name == "boats"] == ["Ship"]

@@ -13,9 +13,17 @@ from assocdb.domain.merge import MergeService, MergeStore
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.owners import OwnerService, OwnerStore
 from assocdb.domain.pipelines import PipelineService, PipelineStore
+from assocdb.domain.schemas import SchemaService, SchemaStore
 from assocdb.domain.store import Store
 
-__all__ = ["CrmServices", "crm_services", "merge_store", "owner_store", "pipeline_store"]
+__all__ = [
+    "CrmServices",
+    "crm_services",
+    "merge_store",
+    "owner_store",
+    "pipeline_store",
+    "schema_store",
+]
 
 
 def _missing(store: object, role: str) -> TypeError:
@@ -40,11 +48,18 @@ def merge_store(store: object) -> MergeStore:
     return store
 
 
+def schema_store(store: object) -> SchemaStore:
+    if not isinstance(store, SchemaStore):
+        raise _missing(store, "SchemaStore")
+    return store
+
+
 @dataclass(frozen=True, slots=True)
 class CrmServices:
     owners: OwnerService
     pipelines: PipelineService
     merges: MergeService
+    schemas: SchemaService
 
 
 def crm_services(
@@ -57,4 +72,5 @@ def crm_services(
     merges = MergeService(store, merge_store(store), objects, associations)
     objects.record_checks.append(pipelines.check_records)
     objects.resolve_merged = merges.resolve
-    return CrmServices(owners=owners, pipelines=pipelines, merges=merges)
+    schemas = SchemaService(store, schema_store(store))
+    return CrmServices(owners=owners, pipelines=pipelines, merges=merges, schemas=schemas)

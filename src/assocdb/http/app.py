@@ -27,10 +27,16 @@ from assocdb.domain.crm import crm_services
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
-from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.objecttypes import CUSTOM_TYPE, ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
 from assocdb.domain.store import Store
-from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
+from assocdb.errors import (
+    AssocdbError,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    ValidationError,
+)
 from assocdb.http import admin
 from assocdb.http.call import Call, Services
 from assocdb.http.crm import admin as crm_admin
@@ -51,9 +57,24 @@ _TYPE_PARAMS = ("fromObjectType", "objectType", "toObjectType")
 _ANONYMOUS = Principal(0, frozenset())
 
 
-def _resolve_types(request: Request) -> dict[str, ObjectType]:
+async def _resolve_types(
+    request: Request, services: Services, portal_id: int
+) -> dict[str, ObjectType]:
+    """Standard types by name or id; anything else is looked up in the portal's custom
+    object schemas (domain/schemas.py), which only the authenticated portal can see."""
     params = request.path_params
-    return {name: resolve_object_type(params[name]) for name in _TYPE_PARAMS if name in params}
+    types: dict[str, ObjectType] = {}
+    for name in _TYPE_PARAMS:
+        if name in params:
+            text = params[name]
+            try:
+                found = resolve_object_type(text)
+            except ValidationError:
+                found = None
+            if found is None or CUSTOM_TYPE.fullmatch(found.type_id):
+                found = await services.crm.schemas.resolve(portal_id, text)
+            types[name] = found
+    return types
 
 
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
@@ -83,7 +104,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
                 request.scope["assocdb.portal_id"] = principal.portal_id  # request logs
                 # Only authenticated calls count against a portal (http/ratelimit.py).
                 limit_headers = await request.app.state.rate_limiter.admit(principal.portal_id)
-            types = _resolve_types(request)
+            types = await _resolve_types(request, services, principal.portal_id)
             _check_scopes(op, principal, types)
             call = Call(request, services, principal, types, correlation_id, started)
             response = await op.handler(call)

@@ -6,7 +6,7 @@ It drives routing (``http.app``) and our OpenAPI document (``http.openapi``).
 from __future__ import annotations
 
 from assocdb.http import observability
-from assocdb.http.crm import account, associations_v3, merge, owners, pipelines
+from assocdb.http.crm import account, associations_v3, merge, owners, pipelines, schemas
 from assocdb.http.handlers import associations, labels, objects, service
 from assocdb.http.operation import Operation
 
@@ -23,4 +23,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *pipelines.OPERATIONS,
     *account.OPERATIONS,
     *merge.OPERATIONS,
+    *schemas.OPERATIONS,
 )

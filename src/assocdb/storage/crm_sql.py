@@ -95,3 +95,18 @@ MERGE_FORGET = (
 PURGE_ARCHIVED = (
     "DELETE FROM archived_objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
 )
+
+# -- custom object schemas ----------------------------------------------------------------
+
+SCHEMAS_READ = "SELECT body FROM custom_schemas WHERE portal_id = ? ORDER BY type_id"
+SCHEMAS_COUNT = "SELECT count(*) FROM custom_schemas WHERE portal_id = ? AND archived = 0"
+SCHEMA_INSERT = (
+    "INSERT INTO custom_schemas (portal_id, type_id, name_key, archived, body)"
+    " VALUES (?, ?, ?, 0, ?)"
+)
+SCHEMA_UPDATE = (
+    "UPDATE custom_schemas SET archived = ?, body = ? WHERE portal_id = ? AND type_id = ?"
+)
+SCHEMA_DELETE = "DELETE FROM custom_schemas WHERE portal_id = ? AND type_id = ?"
+SCHEMA_BASE = 1_000_000
+"""Custom type ids of a portal are ``2-1000001``, ``2-1000002``… (HubSpot's are 7+ digits)."""

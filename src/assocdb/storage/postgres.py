@@ -24,6 +24,7 @@ from assocdb.storage.postgres_merges import PostgresMerges
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
+from assocdb.storage.postgres_schemas import PostgresSchemas
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -43,6 +44,7 @@ ORDER BY r.ord, a.to_id
 
 
 class PostgresStore(
+    PostgresSchemas,
     PostgresMerges,
     PostgresPipelines,
     PostgresOwners,

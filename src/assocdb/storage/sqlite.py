@@ -22,6 +22,7 @@ from assocdb.storage.sqlite_merges import SQLiteMerges
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_owners import SQLiteOwners
 from assocdb.storage.sqlite_pipelines import SQLitePipelines
+from assocdb.storage.sqlite_schemas import SQLiteSchemas
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -34,6 +35,7 @@ _READ_PAGE = (
 
 
 class SQLiteStore(
+    SQLiteSchemas,
     SQLiteMerges,
     SQLitePipelines,
     SQLiteOwners,
