@@ -8,8 +8,7 @@ from __future__ import annotations
 import click
 
 from assocdb.config import DEFAULT_DB
-from assocdb.domain.crm import owner_store
-from assocdb.domain.owners import NewOwner, Owner, OwnerService
+from assocdb.domain.owners import NewOwner, Owner, OwnerService, owner_store
 from assocdb.domain.store import Store
 from assocdb.storage import run_with_store
 

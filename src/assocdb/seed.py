@@ -39,11 +39,10 @@ import msgspec
 
 from assocdb.domain.associations import PairTypesView
 from assocdb.domain.clock import now_ms
-from assocdb.domain.crm import owner_store
 from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
-from assocdb.domain.owners import NewOwner, OwnerService
+from assocdb.domain.owners import NewOwner, OwnerService, owner_store
 from assocdb.domain.registry import Category, TypeKey, defined_pair
 from assocdb.domain.store import EdgeWrite, Store
 from assocdb.errors import AssocdbError, ValidationError

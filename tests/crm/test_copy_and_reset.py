@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from assocdb.domain.crm import owner_store, pipeline_store, schema_store
+from assocdb.domain.crm import pipeline_store, schema_store
 from assocdb.domain.objecttypes import resolve_object_type
-from assocdb.domain.owners import NewOwner, OwnerService
+from assocdb.domain.owners import NewOwner, OwnerService, owner_store
 from assocdb.domain.pipelines import PipelineService, StageInput
 from assocdb.domain.schemas import SchemaInput, SchemaService
 from assocdb.storage import open_store

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from assocdb.domain.crm import owner_store
-from assocdb.domain.owners import NewOwner, OwnerService
+from assocdb.domain.owners import NewOwner, OwnerService, owner_store
 from tests.conftest import Api
 from tests.live import clean_env
 

@@ -193,3 +193,28 @@ def test_scopes(api: Api, token: str) -> None:
     reader = api.token(7, ["crm.schemas.custom.read"])
     assert api.get(SCHEMAS, reader).status_code == 200
     assert api.post(SCHEMAS, reader, CAR).status_code == 403
+
+
+def test_labels_on_a_custom_object_pair(api: Api, token: str) -> None:
+    type_id = api.post(SCHEMAS, token, CAR).json()["objectTypeId"]
+    labels = "/crm/associations/v4/p7_cars/contacts/labels"
+    made = api.post(labels, token, {"label": "Driver", "name": "driver"})
+    assert made.status_code == 200, made.text
+    listed = api.get(labels, token).json()["results"]
+    assert [(t["category"], t["label"]) for t in listed] == [
+        ("USER_DEFINED", None),
+        ("USER_DEFINED", "Driver"),
+    ]
+    driver = next(t["typeId"] for t in listed if t["label"] == "Driver")
+    car = api.post(f"/crm/v3/objects/{type_id}", token, {"properties": {"model": "T"}}).json()
+    (contact,) = api.objects(7, "contacts", 1)
+    put = api.client.put(
+        f"/crm/v4/objects/cars/{car['id']}/associations/contacts/{contact}",
+        json=[{"associationCategory": "USER_DEFINED", "associationTypeId": driver}],
+        headers=_auth(token),
+    )
+    assert put.status_code == 201, put.text
+    assert put.json()["labels"] == ["Driver"]
+    # The schema's unlabeled type is not a label: it cannot be renamed or deleted.
+    gone = api.client.delete(f"{labels}/100", headers=_auth(token))
+    assert gone.status_code == 400

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.merge import MergeService, MergeStore
 from assocdb.domain.objects import ObjectService
-from assocdb.domain.owners import OwnerService, OwnerStore
+from assocdb.domain.owners import OwnerService, owner_store
 from assocdb.domain.pipelines import PipelineService, PipelineStore
 from assocdb.domain.schemas import SchemaService, SchemaStore
 from assocdb.domain.store import Store
@@ -28,12 +28,6 @@ __all__ = [
 
 def _missing(store: object, role: str) -> TypeError:
     return TypeError(f"{type(store).__name__} does not implement the {role} storage port")
-
-
-def owner_store(store: object) -> OwnerStore:
-    if not isinstance(store, OwnerStore):
-        raise _missing(store, "OwnerStore")
-    return store
 
 
 def pipeline_store(store: object) -> PipelineStore:

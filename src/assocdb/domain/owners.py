@@ -23,6 +23,7 @@ __all__ = [
     "OwnerPage",
     "OwnerService",
     "OwnerStore",
+    "owner_store",
 ]
 
 DEFAULT_LIMIT = 100
@@ -90,6 +91,13 @@ class OwnerStore(Protocol):
     async def existing_owner_ids(self, portal_id: int, ids: Sequence[int]) -> set[int]:
         """The active owners among ``ids``."""
         ...
+
+
+def owner_store(store: object) -> OwnerStore:
+    """``store`` as the owners port; a TypeError if it does not implement it."""
+    if not isinstance(store, OwnerStore):
+        raise TypeError(f"{type(store).__name__} does not implement the OwnerStore port")
+    return store
 
 
 def email_key(email: str) -> str:

@@ -52,6 +52,21 @@ class SchemaIn(Struct, forbid_unknown_fields=False):
     description: str | None = None
 
 
+class SchemaPatch(Struct, forbid_unknown_fields=True):
+    """HubSpot's ObjectTypeDefinitionPatch fields; anything else is a 400, so a body meant
+    for another endpoint is refused rather than read as "change nothing"."""
+
+    labels: Labels | None = None
+    primaryDisplayProperty: str | None = None
+    requiredProperties: list[str] | None = None
+    searchableProperties: list[str] | None = None
+    secondaryDisplayProperties: list[str] | None = None
+    description: str | None = None
+    clearDescription: bool | None = None
+    allowsSensitiveProperties: bool | None = None
+    restorable: bool | None = None
+
+
 class AssociationIn(Struct, forbid_unknown_fields=False):
     fromObjectTypeId: str
     toObjectTypeId: str
@@ -219,9 +234,18 @@ async def get_schema(call: Call) -> Response:
 
 
 async def update_schema(call: Call) -> Response:
-    done = await call.services.crm.schemas.update(
-        call.portal_id, _type(call), _input(await call.body(SchemaIn))
+    body = await call.body(SchemaPatch)
+    labels = body.labels or Labels()
+    data = SchemaInput(
+        singular=labels.singular,
+        plural=labels.plural,
+        primary_display_property=body.primaryDisplayProperty,
+        required_properties=body.requiredProperties,
+        searchable_properties=body.searchableProperties,
+        secondary_display_properties=body.secondaryDisplayProperties,
+        description="" if body.clearDescription else body.description,
     )
+    done = await call.services.crm.schemas.update(call.portal_id, _type(call), data)
     return call.json(_schema(done))
 
 
@@ -291,7 +315,7 @@ def _operations(base: str, suffix: str) -> tuple[Operation, ...]:
             "update_schema" + suffix,
             "Change labels, display and required properties",
             "Schemas",
-            request=SchemaIn,
+            request=SchemaPatch,
             responses={200: SchemaOut},
             scopes=write,
         ),
