@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
-from assocdb.domain.auth import Principal
+from assocdb.domain.auth import Principal, TokenCache
 from assocdb.domain.crm import CrmServices
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
@@ -37,8 +37,9 @@ class Services:
     labels: LabelService
     limits: LimitService
     objects: ObjectService
+    tokens: TokenCache
     crm: CrmServices
-    """Owners, pipelines, account details, merges (domain/crm.py)."""
+    """Owners, pipelines, account details, merges, schemas (domain/crm.py)."""
 
 
 @dataclass(slots=True)

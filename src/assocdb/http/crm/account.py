@@ -1,7 +1,7 @@
 """Account information (https://developers.hubspot.com/docs/api/settings/account-information-api):
 ``GET /account-info/v3/details`` and the daily API usage, from the rate limiter's counters.
 
-Any valid token may call them (HubSpot asks for the basic ``oauth`` scope every app has).
+HubSpot asks for the basic ``oauth`` scope; any CRM scope is accepted too.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from assocdb.domain.clock import now_ms
 from assocdb.http.call import Call
 from assocdb.http.operation import Operation
 from assocdb.http.render import iso_ms
+from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope
 
 __all__ = ["OPERATIONS"]
 
@@ -89,6 +90,9 @@ async def daily_usage(call: Call) -> Response:
 
 
 _TAG = "Account information"
+# HubSpot asks for the basic ``oauth`` scope every app holds; a token made with CRM scopes
+# only (assocdb's are private-app style) is accepted too.
+_ANY_APP = (AnyScope(("oauth", *CRM_OBJECT_SCOPES)),)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -99,6 +103,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "The portal's id, time zone, currency and data hosting location",
         _TAG,
         responses={200: PortalInformation},
+        scopes=_ANY_APP,
     ),
     Operation(
         "GET",
@@ -108,6 +113,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Today's API calls against the portal's daily budget",
         _TAG,
         responses={200: ApiUsageCollection},
+        scopes=_ANY_APP,
     ),
     # The path of HubSpot's older docs; same answer.
     Operation(
@@ -118,5 +124,6 @@ OPERATIONS: tuple[Operation, ...] = (
         "Today's API calls against the portal's daily budget",
         _TAG,
         responses={200: ApiUsageCollection},
+        scopes=_ANY_APP,
     ),
 )

@@ -211,6 +211,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Read associations (v3): one named type per association",
         _TAG,
         request=BatchReadV3,
+        batch_limit=MAX_BATCH_INPUTS,
         responses={200: BatchResponseMulti, 207: BatchResponseMultiWithErrors},
     ),
     Operation(
@@ -222,6 +223,7 @@ OPERATIONS: tuple[Operation, ...] = (
         _TAG,
         access="write",
         request=BatchWriteV3,
+        batch_limit=MAX_BATCH_WRITE_INPUTS,
         responses={201: BatchResponseAssociation, 207: BatchResponseAssociationWithErrors},
     ),
     Operation(
@@ -233,6 +235,7 @@ OPERATIONS: tuple[Operation, ...] = (
         _TAG,
         access="write",
         request=BatchWriteV3,
+        batch_limit=MAX_BATCH_WRITE_INPUTS,
         responses={204: None},
     ),
     Operation(

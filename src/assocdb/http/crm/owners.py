@@ -12,6 +12,7 @@ from assocdb.http.call import Call, query_limit
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms
 from assocdb.http.schemas import NextPage
+from assocdb.http.scopes import AnyScope
 
 __all__ = ["OPERATIONS", "PublicOwner", "render_owner"]
 
@@ -102,7 +103,7 @@ def _list(path: str, operation_id: str) -> Operation:
         "Owners",
         responses={200: CollectionResponsePublicOwner},
         query=_LIST_QUERY,
-        scopes=SCOPES,
+        scopes=(AnyScope(SCOPES),),
     )
 
 
@@ -122,6 +123,6 @@ OPERATIONS: tuple[Operation, ...] = (
             QueryParam("idProperty", "string", "id (default) or userId."),
             QueryParam("archived", "string", "true: read an archived owner."),
         ),
-        scopes=SCOPES,
+        scopes=(AnyScope(SCOPES),),
     ),
 )

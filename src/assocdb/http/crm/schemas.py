@@ -21,6 +21,7 @@ from assocdb.domain.schemas import (
 from assocdb.http.call import Call
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms
+from assocdb.http.scopes import AnyScope
 
 __all__ = ["OPERATIONS"]
 
@@ -273,7 +274,7 @@ async def delete_association(call: Call) -> Response:
 
 def _operations(base: str, suffix: str) -> tuple[Operation, ...]:
     one = base + "/{schemaType}"
-    read, write = SCHEMA_READ, SCHEMA_WRITE
+    read, write = (AnyScope(SCHEMA_READ),), (AnyScope(SCHEMA_WRITE),)
     archived = (QueryParam("archived", "string", "true: archived schemas instead."),)
     return (
         Operation(
