@@ -327,3 +327,28 @@ def test_record_writes_are_checked_against_pipelines_and_owners(api: Api, token:
         },
     )
     assert batch.status_code == 400
+
+
+def test_writes_that_touch_no_checked_property_skip_the_check(api: Api, token: str) -> None:
+    """The hook costs nothing (no pipeline read, no read of the current records) for writes
+    that set none of the pipeline, stage and owner properties."""
+    seen: list[int] = []
+
+    async def spy(portal_id: int, object_type: Any, writes: Any) -> None:
+        seen.append(len(writes))
+
+    api.services.objects.record_checks.append(spy)
+    made = api.post("/crm/v3/objects/deals", token, {"properties": {"dealname": "A"}})
+    deal_id = made.json()["id"]
+    api.client.patch(
+        f"/crm/v3/objects/deals/{deal_id}",
+        json={"properties": {"amount": "5"}},
+        headers=_auth(token),
+    )
+    assert seen == []
+    api.client.patch(
+        f"/crm/v3/objects/deals/{deal_id}",
+        json={"properties": {"dealstage": "closedwon"}},
+        headers=_auth(token),
+    )
+    assert seen == [1]

@@ -12,7 +12,7 @@ from assocdb.domain.associations import AssociationService
 from assocdb.domain.merge import MergeService, MergeStore
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.owners import OwnerService, owner_store
-from assocdb.domain.pipelines import PipelineService, PipelineStore
+from assocdb.domain.pipelines import CHECKED_PROPERTIES, PipelineService, PipelineStore
 from assocdb.domain.schemas import SchemaService, SchemaStore
 from assocdb.domain.store import Store
 
@@ -65,6 +65,7 @@ def crm_services(
     pipelines = PipelineService(pipeline_store(store), owners)
     merges = MergeService(store, merge_store(store), objects, associations)
     objects.record_checks.append(pipelines.check_records)
+    objects.checked_properties |= CHECKED_PROPERTIES
     objects.resolve_merged = merges.resolve
     schemas = SchemaService(store, schema_store(store))
     return CrmServices(owners=owners, pipelines=pipelines, merges=merges, schemas=schemas)

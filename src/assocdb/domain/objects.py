@@ -342,11 +342,20 @@ class ObjectService:
         self.store = store
         self.association_page = association_page
         self.record_checks: list[RecordCheck] = []
+        self.checked_properties: set[str] = set()
+        """The properties the record checks look at: writes that set none of them skip the
+        checks (and the read of the current records an update check needs)."""
         self.resolve_merged: ResolveMerged | None = None
+
+    def _needs_check(self, writes: Iterable[Mapping[str, str | None]]) -> bool:
+        names = self.checked_properties
+        return bool(self.record_checks) and any(not names.isdisjoint(w) for w in writes)
 
     async def _check_records(
         self, portal_id: int, object_type: ObjectType, writes: Sequence[RecordWrite]
     ) -> None:
+        if not self._needs_check(w for w, _ in writes):
+            return
         for check in self.record_checks:
             await check(portal_id, object_type, writes)
 
@@ -626,7 +635,7 @@ class ObjectService:
                 f"Duplicate IDs found in batch input: [{shown}]. IDs must be unique",
                 context={"ids": [str(i) for i in duplicates]},
             )
-        if self.record_checks:
+        if self._needs_check(u.properties for u in updates):
             ids = [u.object_id for u in updates]
             current = {
                 o.object_id: o.properties

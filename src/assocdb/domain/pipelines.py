@@ -21,6 +21,7 @@ from assocdb.domain.owners import OwnerService
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = [
+    "CHECKED_PROPERTIES",
     "MAX_PIPELINES",
     "MAX_STAGES",
     "Pipeline",
@@ -557,6 +558,10 @@ class PipelineService:
 
 # (pipeline property, stage property) per object type.
 _PIPELINE_FIELDS = {DEAL: ("pipeline", "dealstage"), TICKET: ("hs_pipeline", "hs_pipeline_stage")}
+CHECKED_PROPERTIES = frozenset(
+    {"hubspot_owner_id", *(name for pair in _PIPELINE_FIELDS.values() for name in pair)}
+)
+"""Every property ``check_records`` looks at."""
 
 
 def _invalid(
