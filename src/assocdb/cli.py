@@ -31,6 +31,7 @@ from assocdb.cli_checks import (
 )
 from assocdb.cli_harness import export_command, harness_options, seed_command
 from assocdb.cli_inventory import portal_list, serve_summary, status, token_list
+from assocdb.cli_owners import owner as owner_group
 from assocdb.config import DEFAULT_DB, INT_BOUNDS, Settings, SettingsError
 from assocdb.domain.auth import issue_token
 from assocdb.domain.clock import now_ms
@@ -514,6 +515,9 @@ def parse_duration(text: str) -> int:
 cli.add_command(seed_command)
 cli.add_command(export_command)
 show_env_vars(cli)
+
+# CRM owners (issue 13): assocdb owner create, in cli_owners.py.
+cli.add_command(owner_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,6 +42,7 @@ from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.owners import NewOwner, OwnerService, owner_store
 from assocdb.domain.registry import Category, TypeKey, defined_pair
 from assocdb.domain.store import EdgeWrite, Store
 from assocdb.errors import AssocdbError, ValidationError
@@ -52,6 +53,7 @@ __all__ = [
     "SeedDocument",
     "SeedLabel",
     "SeedObject",
+    "SeedOwner",
     "SeedResult",
     "export_portal",
     "read_seed_files",
@@ -87,10 +89,19 @@ class SeedAssociation(msgspec.Struct, forbid_unknown_fields=True):
     types: list[int | str] = []
 
 
+class SeedOwner(msgspec.Struct, forbid_unknown_fields=True):
+    """A CRM owner (issue 13); one whose email is already an active owner is skipped."""
+
+    email: str
+    firstName: str | None = None
+    lastName: str | None = None
+
+
 class SeedDocument(msgspec.Struct, forbid_unknown_fields=True):
     labels: list[SeedLabel] = []
     objects: dict[str, list[SeedObject]] = {}
     associations: list[SeedAssociation] = []
+    owners: list[SeedOwner] = []
 
 
 class SeedResult(msgspec.Struct):
@@ -109,10 +120,11 @@ class SeedData:
     labels: list[SeedLabel] = field(default_factory=list)
     objects: list[tuple[str, str | None, dict[str, str]]] = field(default_factory=list)
     associations: list[tuple[str, str, str, str, tuple[TypeRef, ...]]] = field(default_factory=list)
+    owners: list[SeedOwner] = field(default_factory=list)
 
     @classmethod
     def from_document(cls, doc: SeedDocument) -> SeedData:
-        data = cls(labels=list(doc.labels))
+        data = cls(labels=list(doc.labels), owners=list(doc.owners))
         for type_name, objects in doc.objects.items():
             for o in objects:
                 key = None if o.key is None else str(o.key)
@@ -127,6 +139,7 @@ class SeedData:
         self.labels += other.labels
         self.objects += other.objects
         self.associations += other.associations
+        self.owners += other.owners
 
 
 def _invalid(message: str) -> ValidationError:
@@ -263,6 +276,7 @@ async def seed_portal(
         await service.create(portal_id, ft, tt, item.name, item.label, item.inverseLabel)
         made_labels += 1
 
+    await _seed_owners(store, portal_id, data.owners)
     ids: dict[str, list[int]] = {}
     total_objects = len(data.objects)
     done = 0
@@ -291,6 +305,14 @@ async def seed_portal(
         for type_id, known in keys.items()
     }
     return SeedResult(portal_id, made_labels, total_objects, total, id_map)
+
+
+async def _seed_owners(store: Store, portal_id: int, owners: Sequence[SeedOwner]) -> None:
+    service = OwnerService(owner_store(store))
+    for item in owners:
+        found = await service.list_page(portal_id, email=item.email, limit=1)
+        if not found.owners:
+            await service.create(portal_id, NewOwner(item.email, item.firstName, item.lastName))
 
 
 async def _write_edges(

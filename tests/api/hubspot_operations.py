@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-Rule = Literal["read", "write", "any"]
+Rule = Literal["read", "write", "any", "fixed"]
+"""... and "fixed": one named OR-set of the resource's own scopes (owners, custom object
+schemas, account information), as each resource's page lists them."""
 
 # Record associations v4: {a} the batch prefix, {o} the record prefix.
 RECORD_ASSOCIATIONS: list[tuple[str, str, Rule]] = [
@@ -91,11 +93,86 @@ OBJECTS: list[tuple[str, str, Rule]] = [
 ]
 OBJECT_FORMS = ["/crm/v3/objects", "/crm/objects/2026-03"]
 
+# Issue 13: the rest of the CRM a sync touches. v3 associations
+# (https://developers.hubspot.com/docs/api/crm/associations/v3), owners
+# (https://developers.hubspot.com/docs/api/crm/owners), pipelines
+# (https://developers.hubspot.com/docs/api/crm/pipelines), account information
+# (https://developers.hubspot.com/docs/api/settings/account-information-api), merge and GDPR
+# delete (the objects pages), custom object schemas
+# (https://developers.hubspot.com/docs/api/crm/crm-custom-objects). The schemas' path
+# parameter is named {schemaType} in our table (HubSpot: {objectType}) so that an archived
+# schema is not resolved as a record type.
+_PIPE = "/crm/v3/pipelines/{objectType}"
+CRM_MORE: list[tuple[str, str, Rule]] = [
+    ("POST", "/crm/v3/associations/{fromObjectType}/{toObjectType}/batch/read", "read"),
+    ("POST", "/crm/v3/associations/{fromObjectType}/{toObjectType}/batch/create", "write"),
+    ("POST", "/crm/v3/associations/{fromObjectType}/{toObjectType}/batch/archive", "write"),
+    ("GET", "/crm/v3/associations/{fromObjectType}/{toObjectType}/types", "read"),
+    ("GET", "/crm/v3/owners/", "fixed"),
+    ("GET", "/crm/v3/owners", "fixed"),
+    ("GET", "/crm/v3/owners/{ownerId}", "fixed"),
+    ("GET", _PIPE, "read"),
+    ("POST", _PIPE, "write"),
+    ("GET", _PIPE + "/{pipelineId}", "read"),
+    ("PUT", _PIPE + "/{pipelineId}", "write"),
+    ("PATCH", _PIPE + "/{pipelineId}", "write"),
+    ("DELETE", _PIPE + "/{pipelineId}", "write"),
+    ("GET", _PIPE + "/{pipelineId}/stages", "read"),
+    ("POST", _PIPE + "/{pipelineId}/stages", "write"),
+    ("GET", _PIPE + "/{pipelineId}/stages/{stageId}", "read"),
+    ("PUT", _PIPE + "/{pipelineId}/stages/{stageId}", "write"),
+    ("PATCH", _PIPE + "/{pipelineId}/stages/{stageId}", "write"),
+    ("DELETE", _PIPE + "/{pipelineId}/stages/{stageId}", "write"),
+    ("GET", "/account-info/v3/details", "fixed"),
+    ("GET", "/account-info/v3/api-usage/daily/private-apps", "fixed"),
+    ("GET", "/account-info/v3/api-usage/daily", "fixed"),
+    *[
+        (m, c + p, "write")
+        for c in OBJECT_FORMS
+        for m, p in (("POST", "/{objectType}/merge"), ("POST", "/{objectType}/gdpr-delete"))
+    ],
+    *[
+        (m, s + p, "fixed")
+        for s in ("/crm-object-schemas/v3/schemas", "/crm/v3/schemas")
+        for m, p in (
+            ("GET", ""),
+            ("POST", ""),
+            ("GET", "/{schemaType}"),
+            ("PATCH", "/{schemaType}"),
+            ("DELETE", "/{schemaType}"),
+            ("POST", "/{schemaType}/associations"),
+            ("DELETE", "/{schemaType}/associations/{associationIdentifier}"),
+        )
+    ],
+]
+
 CLAIMED: dict[tuple[str, str], Rule] = {
     **{
         (m, p.format(a=a, o=o)): rule for a, o in RECORD_FORMS for m, p, rule in RECORD_ASSOCIATIONS
     },
     **{(m, p.format(s=s)): rule for s in SCHEMA_FORMS for m, p, rule in SCHEMA},
     **{(m, p.format(c=c)): rule for c in OBJECT_FORMS for m, p, rule in OBJECTS},
+    **{(m, p): rule for m, p, rule in CRM_MORE},
 }
 """(method, path) → scope rule, for every path form."""
+
+
+def fixed_scopes(method: str, path: str) -> list[str]:
+    """The OR-set of a "fixed" operation, in the order assocdb reports it, as HubSpot's pages
+    list it: owners ``crm.objects.owners.read`` (or the older ``automation``); schemas
+    ``crm.schemas.custom.read`` or a custom objects read scope to read,
+    ``crm.schemas.custom.write`` to write; account information ``oauth`` (assocdb also takes
+    any CRM object scope there)."""
+    from assocdb.http.scopes import CRM_OBJECT_SCOPES  # the list HubSpot's pages give
+
+    if path.startswith("/crm/v3/owners"):
+        return ["crm.objects.owners.read", "automation"]
+    if path.startswith("/account-info/"):
+        return ["oauth", *CRM_OBJECT_SCOPES]
+    if method == "GET":
+        return [
+            "crm.schemas.custom.read",
+            "crm.objects.custom.read",
+            "crm.objects.custom.sensitive.read.v2",
+        ]
+    return ["crm.schemas.custom.write"]

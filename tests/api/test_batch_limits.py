@@ -23,6 +23,8 @@ ITEMS: dict[str, dict[str, Any]] = {
     "BatchReadObjects": {"id": "1"},
     "BatchUpdateObjects": {"id": "1", "properties": {}},
     "BatchArchiveObjects": {"id": "1"},
+    "BatchReadV3": {"id": "1"},
+    "BatchWriteV3": {"from": {"id": "1"}, "to": {"id": "2"}, "type": "contact_to_contact"},
 }
 TOO_MANY = re.compile(r"Too many inputs|maximum number of inputs")
 
@@ -41,7 +43,7 @@ def test_every_batch_route_of_associations_and_objects_declares_its_limit() -> N
         and "/definitions/configurations/" not in op.path
     }
     assert {op.operation_id for op in LIMITED} == batch
-    assert len(batch) == 18
+    assert len(batch) == 18 + 3  # + the v3 associations' read, create, archive
 
 
 def test_each_declared_batch_limit_is_the_enforced_one(api: Api) -> None:

@@ -76,6 +76,28 @@ def body_for(request_type: str, a: PortalA) -> Any:
             "inputs": [{"id": str(a.company), "properties": {"name": "Renamed by B"}}]
         },
         "BatchArchiveObjects": {"inputs": [{"id": str(a.company)}, {"id": str(a.contact)}]},
+        # CRM resources of issue 13 (http/crm/).
+        "BatchReadV3": {"inputs": [{"id": str(a.company)}]},
+        "BatchWriteV3": {
+            "inputs": [
+                {
+                    "from": {"id": str(a.company)},
+                    "to": {"id": str(a.hidden_contact)},
+                    "type": "company_to_contact",
+                }
+            ]
+        },
+        "PipelineIn": {
+            "label": "B's",
+            "displayOrder": 0,
+            "stages": [{"label": "S", "displayOrder": 0, "metadata": {"probability": "0.5"}}],
+        },
+        "StageIn": {"label": "B's", "displayOrder": 0, "metadata": {"probability": "0.5"}},
+        "MergeInput": {"primaryObjectId": str(a.company), "objectIdToMerge": str(a.archived)},
+        "GdprDeleteInput": {"objectId": str(a.contact)},
+        "SchemaIn": {"name": "secrets", "labels": {"singular": "S", "plural": "Ss"}},
+        "SchemaPatch": {"labels": {"singular": "S", "plural": "Ss"}},
+        "AssociationIn": {"fromObjectTypeId": "p101_secrets", "toObjectTypeId": "0-1"},
     }
     return bodies[request_type]
 
@@ -89,6 +111,11 @@ def path_for(template: str, a: PortalA) -> str:
         "fromObjectId": str(a.company),
         "toObjectId": str(a.contact),
         "associationTypeId": str(a.label),
+        "pipelineId": "default",
+        "stageId": "closedwon",
+        "ownerId": "10000001",
+        "schemaType": "p101_secrets",
+        "associationIdentifier": str(a.label),
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], template)
 

@@ -93,7 +93,8 @@ class PairTypesView:
     @property
     def default_key(self) -> TypeKey | None:
         if self.defined is None:
-            return None
+            # A custom object's pair: its unlabeled USER_DEFINED type (domain/schemas.py).
+            return next((k for k, d in sorted(self.own.items()) if d.label is None), None)
         return (Category.HUBSPOT_DEFINED, self.defined.default_id)
 
     def label(self, key: TypeKey) -> str | None:

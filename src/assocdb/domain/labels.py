@@ -8,6 +8,7 @@ changes or deletes another portal's labels: they are simply not in its lists.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from assocdb.domain.associations import AssociationType
@@ -65,15 +66,16 @@ class LabelService:
         _check_text(label, "label")
         if inverse_label is not None:
             _check_text(inverse_label, "inverseLabel")
-        _check_pair(from_type, to_type)
         existing = await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
+        _check_pair(from_type, to_type, existing)
         if any(d.name == name for d in existing):
             raise ValidationError(
                 f"An association label named '{name}' already exists between "
                 f"{from_type.plural} and {to_type.plural}.",
                 context={"name": [name]},
             )
-        if len({d.name for d in existing}) >= self.max_labels_per_pair:
+        # A custom object pair's unlabeled type (domain/schemas.py) is not a label.
+        if len({d.name for d in existing if d.label is not None}) >= self.max_labels_per_pair:
             raise ValidationError(
                 f"The limit of {self.max_labels_per_pair} association labels between "
                 f"{from_type.plural} and {to_type.plural} has been reached."
@@ -186,6 +188,13 @@ class LabelService:
         own = await self.store.list_labels(portal_id, from_type.type_id, to_type.type_id)
         for d in own:
             if d.category == Category.USER_DEFINED and d.type_id == type_id:
+                if d.label is None:
+                    # The unlabeled type of a custom object pair belongs to its schema.
+                    raise ValidationError(
+                        f"Association type {type_id} is the unlabeled type of a custom object"
+                        f" association and cannot be {verb}; change the schema instead.",
+                        context={"associationTypeId": [str(type_id)]},
+                    )
                 return d
         context = {"associationTypeId": [str(type_id)]}
         defined = defined_pair(from_type.type_id, to_type.type_id)
@@ -214,9 +223,11 @@ def _check_text(text: str, field: str) -> None:
         raise ValidationError(f"Invalid {field}: it must not be empty.", context={field: [text]})
 
 
-def _check_pair(from_type: ObjectType, to_type: ObjectType) -> None:
-    """Labels only make sense where records can be associated at all [inferred]."""
-    if defined_pair(from_type.type_id, to_type.type_id) is None:
+def _check_pair(from_type: ObjectType, to_type: ObjectType, own: Sequence[LabelDef]) -> None:
+    """Labels only make sense where records can be associated at all [inferred]: a pair
+    HubSpot defines, or a custom object pair its schema defined (an unlabeled own type)."""
+    custom_pair = any(d.label is None for d in own)
+    if defined_pair(from_type.type_id, to_type.type_id) is None and not custom_pair:
         raise ValidationError(
             f"{from_type.plural} and {to_type.plural} cannot be associated, so no association "
             "label can be defined between them.",

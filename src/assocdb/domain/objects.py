@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assocdb.domain.associations import AssociationService, CreateInput, TypeRef
@@ -328,10 +328,36 @@ def association_type_name(
 # -- the service ---------------------------------------------------------------------------
 
 
+RecordWrite = tuple[Mapping[str, str | None], Mapping[str, str] | None]
+"""(the values a write sets, the record's current properties or None on create)."""
+RecordCheck = Callable[[int, ObjectType, Sequence[RecordWrite]], Awaitable[None]]
+"""Raises if the writes may not happen (a stage or owner that does not exist): the hook
+through which other services check values, e.g. ``PipelineService.check_records``."""
+ResolveMerged = Callable[[int, ObjectType, int], Awaitable[int | None]]
+"""The record a merged id now resolves to, if any (``MergeService.resolve``)."""
+
+
 class ObjectService:
     def __init__(self, store: Store, *, association_page: int = 500) -> None:
         self.store = store
         self.association_page = association_page
+        self.record_checks: list[RecordCheck] = []
+        self.checked_properties: set[str] = set()
+        """The properties the record checks look at: writes that set none of them skip the
+        checks (and the read of the current records an update check needs)."""
+        self.resolve_merged: ResolveMerged | None = None
+
+    def _needs_check(self, writes: Iterable[Mapping[str, str | None]]) -> bool:
+        names = self.checked_properties
+        return bool(self.record_checks) and any(not names.isdisjoint(w) for w in writes)
+
+    async def _check_records(
+        self, portal_id: int, object_type: ObjectType, writes: Sequence[RecordWrite]
+    ) -> None:
+        if not self._needs_check(w for w, _ in writes):
+            return
+        for check in self.record_checks:
+            await check(portal_id, object_type, writes)
 
     async def create_many(
         self, portal_id: int, object_type: ObjectType, properties: Sequence[Mapping[str, str]]
@@ -358,6 +384,7 @@ class ObjectService:
         """
         plans = await self._plan(portal_id, object_type, inputs)
         valid = [p for p in plans if p.invalid.error() is None]
+        await self._check_records(portal_id, object_type, [(p.properties, None) for p in valid])
         created = await self.store.create_objects(
             portal_id, object_type.type_id, [p.properties for p in valid], now_ms()
         )
@@ -462,6 +489,10 @@ class ObjectService:
         """One record by the id text of a path; 404 if it is not a (live) record."""
         object_id = parse_id(raw_id)
         found = await self._read(portal_id, object_type, [object_id] if object_id else [], archived)
+        if not found and object_id and not archived and self.resolve_merged is not None:
+            # A merged record's id reads the record it was merged into (domain/merge.py).
+            primary = await self.resolve_merged(portal_id, object_type, object_id)
+            found = await self._read(portal_id, object_type, [primary] if primary else [], False)
         if not found:
             raise object_not_found(raw_id)
         return found[0]
@@ -603,6 +634,17 @@ class ObjectService:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: [{shown}]. IDs must be unique",
                 context={"ids": [str(i) for i in duplicates]},
+            )
+        if self._needs_check(u.properties for u in updates):
+            ids = [u.object_id for u in updates]
+            current = {
+                o.object_id: o.properties
+                for o in await self.store.get_objects(portal_id, object_type.type_id, ids)
+            }
+            await self._check_records(
+                portal_id,
+                object_type,
+                [(_clean(object_type, u.properties), current.get(u.object_id)) for u in updates],
             )
         return await self.store.update_objects(
             portal_id,

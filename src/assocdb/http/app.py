@@ -23,15 +23,23 @@ from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal, TokenCache, authenticate
 from assocdb.domain.clock import now_ms
+from assocdb.domain.crm import crm_services
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
-from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.objecttypes import CUSTOM_TYPE, ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
 from assocdb.domain.store import Store
-from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
+from assocdb.errors import (
+    AssocdbError,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    ValidationError,
+)
 from assocdb.http import admin
 from assocdb.http.call import Call, Services
+from assocdb.http.crm import admin as crm_admin
 from assocdb.http.errors import error_response, new_correlation_id
 from assocdb.http.explorer import explorer_routes
 from assocdb.http.explorer.capture import Journal
@@ -50,9 +58,24 @@ log = logging.getLogger("assocdb")
 _ANONYMOUS = Principal(0, frozenset())
 
 
-def _resolve_types(request: Request) -> dict[str, ObjectType]:
+async def _resolve_types(
+    request: Request, services: Services, portal_id: int
+) -> dict[str, ObjectType]:
+    """Standard types by name or id; anything else is looked up in the portal's custom
+    object schemas (domain/schemas.py), which only the authenticated portal can see."""
     params = request.path_params
-    return {name: resolve_object_type(params[name]) for name in TYPE_PARAMS if name in params}
+    types: dict[str, ObjectType] = {}
+    for name in TYPE_PARAMS:
+        if name in params:
+            text = params[name]
+            try:
+                found = resolve_object_type(text)
+            except ValidationError:
+                found = None
+            if found is None or CUSTOM_TYPE.fullmatch(found.type_id):
+                found = await services.crm.schemas.resolve(portal_id, text)
+            types[name] = found
+    return types
 
 
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
@@ -75,7 +98,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
                 request.scope["assocdb.portal_id"] = principal.portal_id  # request logs
                 # Only authenticated calls count against a portal (http/ratelimit.py).
                 limit_headers = await request.app.state.rate_limiter.admit(principal.portal_id)
-            types = _resolve_types(request)
+            types = await _resolve_types(request, services, principal.portal_id)
             _check_scopes(op, principal, types)
             call = Call(request, services, principal, types, correlation_id, started)
             response = await op.handler(call)
@@ -111,16 +134,19 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def _services(settings: Settings, store: Store, secret: bytes) -> Services:
+    objects = ObjectService(store)
+    associations = AssociationService(
+        store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
+    )
     return Services(
         settings=settings,
         store=store,
-        associations=AssociationService(
-            store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
-        ),
+        associations=associations,
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
-        objects=ObjectService(store),
+        objects=objects,
         tokens=TokenCache(),
+        crm=crm_services(store, objects, associations),
     )
 
 
@@ -146,7 +172,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             await the_store.close()
 
     # The admin API (http/admin.py) is routed, and documented, only when enabled.
-    operations = OPERATIONS + (admin.OPERATIONS if settings.admin else ())
+    operations = OPERATIONS + ((*admin.OPERATIONS, *crm_admin.OPERATIONS) if settings.admin else ())
     routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in operations]
     document = openapi_document(operations)
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal, TokenCache
+from assocdb.domain.crm import CrmServices
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
@@ -37,6 +38,8 @@ class Services:
     limits: LimitService
     objects: ObjectService
     tokens: TokenCache
+    crm: CrmServices
+    """Owners, pipelines, account details, merges, schemas (domain/crm.py)."""
 
 
 @dataclass(slots=True)

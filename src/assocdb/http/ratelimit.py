@@ -313,6 +313,16 @@ class RateLimiter:
         used = await counters.get(daily.key_for(key, dt.datetime.now(dt.UTC).date().isoformat()))
         return Budget(policy, stats.remaining, used)
 
+    async def daily_usage(self, portal_id: int) -> tuple[RatePolicy, int] | None:
+        """The portal's policy and the calls it made today (UTC), None when it is not
+        limited (nothing is counted then); ``GET /account-info/v3/api-usage/daily``."""
+        policy = await self.policy_for(portal_id)
+        if policy is None:
+            return None
+        daily = RateLimitItemPerDay(policy.per_day, 1, namespace="assocdb-day")
+        key = daily.key_for(str(portal_id), dt.datetime.now(dt.UTC).date().isoformat())
+        return policy, await self._counters().get(key)
+
     async def close(self) -> None:
         if self._refreshing is not None:
             self._refreshing.cancel()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from assocdb.domain.objects import MAX_BATCH_INPUTS as MAX_OBJECT_BATCH_INPUTS
 from assocdb.http import observability
+from assocdb.http.crm import account, associations_v3, merge, owners, pipelines, schemas
 from assocdb.http.handlers import associations as assoc
 from assocdb.http.handlers import labels, objects, service
 from assocdb.http.operation import Handler, Operation, QueryParam
@@ -544,5 +545,12 @@ OPERATIONS: tuple[Operation, ...] = (
     *(op for family in API_FAMILIES for op in family.served()),
     *service.OPERATIONS,
     *observability.OPERATIONS,
+    # CRM resources of issue 13, each module with its own table (http/crm/).
+    *associations_v3.OPERATIONS,
+    *owners.OPERATIONS,
+    *pipelines.OPERATIONS,
+    *account.OPERATIONS,
+    *merge.OPERATIONS,
+    *schemas.OPERATIONS,
 )
 """Everything routed (the admin API, when enabled, is added by ``http.app``)."""

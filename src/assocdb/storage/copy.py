@@ -51,6 +51,29 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("limits", ("portal_id", "from_type", "to_type", "category", "type_id", "max_to_object_ids")),
+    # CRM configuration and merges (issue 13).
+    ("crm_counters", ("portal_id", "name", "next_value")),
+    (
+        "owners",
+        (
+            "portal_id",
+            "owner_id",
+            "user_id",
+            "email",
+            "email_key",
+            "first_name",
+            "last_name",
+            "archived",
+            "created_at_ms",
+            "updated_at_ms",
+        ),
+    ),
+    ("pipelines", ("portal_id", "object_type", "pipeline_id", "body")),
+    ("custom_schemas", ("portal_id", "type_id", "name_key", "archived", "body")),
+    (
+        "merged_objects",
+        ("portal_id", "object_type", "merged_id", "primary_id", "merged_at_ms"),
+    ),
 )
 
 

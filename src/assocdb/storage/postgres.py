@@ -22,7 +22,11 @@ from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
+from assocdb.storage.postgres_merges import PostgresMerges
 from assocdb.storage.postgres_objects import PostgresObjects
+from assocdb.storage.postgres_owners import PostgresOwners
+from assocdb.storage.postgres_pipelines import PostgresPipelines
+from assocdb.storage.postgres_schemas import PostgresSchemas
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -42,6 +46,10 @@ ORDER BY r.ord, a.to_id
 
 
 class PostgresStore(
+    PostgresSchemas,
+    PostgresMerges,
+    PostgresPipelines,
+    PostgresOwners,
     PostgresObjects,
     PostgresLabels,
     PostgresHarness,

@@ -13,7 +13,19 @@ from assocdb.storage.typesets import decode_types
 
 __all__ = ["PostgresHarness"]
 
-_PORTAL_TABLES = ("associations", "objects", "archived_objects", "labels", "limits")
+_PORTAL_TABLES = (
+    "associations",
+    "objects",
+    "archived_objects",
+    "labels",
+    "limits",
+    # CRM configuration and merges (issue 13): owners, pipelines, schemas, aliases.
+    "owners",
+    "pipelines",
+    "custom_schemas",
+    "merged_objects",
+    "crm_counters",
+)
 _EDGE_COLUMNS = ["portal_id", "from_type", "from_id", "to_type", "to_id", "types"]
 
 

@@ -20,7 +20,11 @@ from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
+from assocdb.storage.sqlite_merges import SQLiteMerges
 from assocdb.storage.sqlite_objects import SQLiteObjects
+from assocdb.storage.sqlite_owners import SQLiteOwners
+from assocdb.storage.sqlite_pipelines import SQLitePipelines
+from assocdb.storage.sqlite_schemas import SQLiteSchemas
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -33,7 +37,16 @@ _READ_PAGE = (
 
 
 class SQLiteStore(
-    SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteInventory, SQLiteExplorer, SQLiteBase
+    SQLiteSchemas,
+    SQLiteMerges,
+    SQLitePipelines,
+    SQLiteOwners,
+    SQLiteObjects,
+    SQLiteLabels,
+    SQLiteHarness,
+    SQLiteInventory,
+    SQLiteExplorer,
+    SQLiteBase,
 ):
     # -- portals and tokens -----------------------------------------------------------
 

@@ -17,7 +17,19 @@ FIRST_OBJECT_ID = 10000000001
 """The id counters' starting values (migration 0001); a reset portal starts over."""
 FIRST_TYPE_ID = 100
 
-_PORTAL_TABLES = ("associations", "objects", "archived_objects", "labels", "limits")
+_PORTAL_TABLES = (
+    "associations",
+    "objects",
+    "archived_objects",
+    "labels",
+    "limits",
+    # CRM configuration and merges (issue 13): owners, pipelines, schemas, aliases.
+    "owners",
+    "pipelines",
+    "custom_schemas",
+    "merged_objects",
+    "crm_counters",
+)
 
 _UPSERT = (
     "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types)"
