@@ -26,6 +26,7 @@ __all__ = [
     "PairTypesView",
     "ReadInput",
     "SetResult",
+    "WritePlan",
 ]
 
 MAX_LIST_LIMIT = 500
@@ -264,16 +265,7 @@ class AssociationService:
         the record's previous primary (reference 9.4), and the portal's ``maxToObjectIds``
         limits hold on both sides (reference 2)."""
         async with self._plan(portal_id, from_type, to_type) as plan:
-            await plan.lock([(i.from_id, i.to_id) for i in inputs])
-            await plan.load_for_set(inputs)
-            results: list[SetResult | AssocdbError] = []
-            for item in inputs:
-                outcome = plan.set(item, replace=replace)
-                if isinstance(outcome, AssocdbError):
-                    results.append(outcome)
-                else:
-                    results.append(SetResult(item.from_id, item.to_id, plan.view.describe(outcome)))
-        return results
+            return await plan.set_all(inputs, replace=replace)
 
     async def remove_types(
         self,
@@ -313,28 +305,10 @@ class AssociationService:
     @asynccontextmanager
     async def _plan(
         self, portal_id: int, from_type: ObjectType, to_type: ObjectType
-    ) -> AsyncIterator[_WritePlan]:
-        limits = await self.store.list_limits(portal_id, from_type.type_id, to_type.type_id)
-        inverse_limits = await self.store.list_limits(portal_id, to_type.type_id, from_type.type_id)
-        forward, backward = from_type.type_id, to_type.type_id
+    ) -> AsyncIterator[WritePlan]:
         async with self.store.transaction(portal_id) as tx:
-            # Labels are read inside the transaction (and held, on PostgreSQL), so a label
-            # deleted concurrently can never end up on a new edge.
-            view = PairTypesView(
-                defined_pair(forward, backward), await tx.labels_for_write(forward, backward)
-            )
-            reverse_view = PairTypesView(
-                defined_pair(backward, forward), await tx.labels_for_write(backward, forward)
-            )
-            plan = _WritePlan(
-                tx,
-                view,
-                reverse_view,
-                from_type,
-                to_type,
-                {(d.category, d.type_id): d.max_to_object_ids for d in limits},
-                {(d.category, d.type_id): d.max_to_object_ids for d in inverse_limits},
-            )
+            await tx.lock_pairs([(from_type.type_id, to_type.type_id)], exclusive=False)
+            plan = await WritePlan.open(tx, from_type, to_type)
             yield plan
             await plan.flush()
 
@@ -353,8 +327,12 @@ class _Describer:
         return found
 
 
-class _WritePlan:
+class WritePlan:
     """The pairs a write touches, changed in memory and written once at the end.
+
+    It runs inside a unit of work (``StoreTx``) whose caller holds the pair's lock
+    (``lock_pairs``, shared): the labels and limits it checks against are read here, in
+    that transaction, so neither can change before the plan is flushed.
 
     ``state`` maps (from_id, to_id) to the forward type set; an empty set means the pair
     is to be removed. With limits set, ``counts`` tracks how many pairs each record has
@@ -386,6 +364,45 @@ class _WritePlan:
         self.from_ok: set[int] = set()
         self.to_ok: set[int] = set()
         self.counts: dict[tuple[str, int, TypeKey], int] = {}
+
+    @classmethod
+    async def open(cls, tx: StoreTx, from_type: ObjectType, to_type: ObjectType) -> WritePlan:
+        """A plan for one pair of object types, with its labels and limits as ``tx`` sees
+        them (the caller holds the pair's lock)."""
+        forward, backward = from_type.type_id, to_type.type_id
+        view = PairTypesView(
+            defined_pair(forward, backward), await tx.labels_for_write(forward, backward)
+        )
+        reverse_view = PairTypesView(
+            defined_pair(backward, forward), await tx.labels_for_write(backward, forward)
+        )
+        limits = await tx.list_limits(forward, backward)
+        inverse_limits = await tx.list_limits(backward, forward)
+        return cls(
+            tx,
+            view,
+            reverse_view,
+            from_type,
+            to_type,
+            {(d.category, d.type_id): d.max_to_object_ids for d in limits},
+            {(d.category, d.type_id): d.max_to_object_ids for d in inverse_limits},
+        )
+
+    async def set_all(
+        self, inputs: Sequence[CreateInput], *, replace: bool
+    ) -> list[SetResult | AssocdbError]:
+        """Lock, load and apply ``inputs`` in order; one outcome per input. Nothing is
+        written until ``flush``."""
+        await self.lock([(i.from_id, i.to_id) for i in inputs])
+        await self.load_for_set(inputs)
+        results: list[SetResult | AssocdbError] = []
+        for item in inputs:
+            outcome = self.set(item, replace=replace)
+            if isinstance(outcome, AssocdbError):
+                results.append(outcome)
+            else:
+                results.append(SetResult(item.from_id, item.to_id, self.view.describe(outcome)))
+        return results
 
     @property
     def same_type(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
-__all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx"]
+__all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx", "UniqueViolation"]
 
 PageRequest = tuple[int, int]
 """(from_id, after_to_id): read edges of from_id with to_id > after_to_id (-1: from the start)."""
@@ -28,8 +28,31 @@ EdgeWrite = tuple[int, int, TypeSet, TypeSet]
 """(from_id, to_id, forward types, inverse types); empty types delete the pair."""
 
 
+class UniqueViolation(Exception):
+    """A write broke a uniqueness the schema holds (e.g. a label name per pair).
+
+    Storage raises it instead of its driver's error so the domain can answer with the same
+    HubSpot-shaped error a sequential duplicate gets. The transaction is then unusable (on
+    PostgreSQL it is aborted): the caller must let it roll back."""
+
+
 class StoreTx(Protocol):
-    """Operations inside one write transaction, bound to one portal."""
+    """Operations inside one write transaction (the unit of work), bound to one portal.
+
+    Every check-then-write of the domain runs on one of these, so the check sees what the
+    write will change. Locking, in the order every writer takes it:
+
+    1. ``lock_pairs``: per portal and unordered object-type pair. Association writes take
+       it shared, label and limit changes exclusive. On PostgreSQL it is a fair
+       (queued) lock, so a label change waits for the writers already running, not for
+       those that come after it; on SQLite ``BEGIN IMMEDIATE`` already serialises.
+    2. ``lock_records``: the records whose edges are read and rewritten.
+    """
+
+    async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
+        """Hold the (from type, to type) pairs (either direction) until the transaction
+        ends; take every pair a transaction needs in one call (sorted inside)."""
+        ...
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Hold these (object type, id) records until the transaction ends, so concurrent
@@ -48,14 +71,44 @@ class StoreTx(Protocol):
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None: ...
 
-    async def add_labels(self, labels: Sequence[LabelDef]) -> None: ...
+    async def add_labels(self, labels: Sequence[LabelDef]) -> None:
+        """Raises ``UniqueViolation`` if a name or typeId is taken on the pair."""
+        ...
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
-        """The portal's labels of one direction, as this transaction sees them; they cannot
-        be deleted before it ends."""
+        """The portal's labels of one direction, as this transaction sees them; with the
+        pair locked (``lock_pairs``) they cannot change before it ends."""
+        ...
+
+    async def update_labels(self, labels: Sequence[LabelDef]) -> None:
+        """Set the display ``label`` of existing definitions; names and ids never change."""
+        ...
+
+    async def delete_label(self, label: LabelDef) -> bool:
+        """Both directions and their limits; False (nothing changed) if an edge uses it."""
         ...
 
     async def allocate_type_ids(self, count: int) -> int: ...
+
+    async def list_limits(self, from_type: str, to_type: str) -> list[LimitDef]: ...
+
+    async def put_limits(self, limits: Sequence[LimitDef]) -> None: ...
+
+    async def delete_limits(
+        self, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None: ...
+
+    async def create_objects(
+        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+    ) -> list[CrmObject]:
+        """New records with ids allocated per portal (gaps are fine: a rolled-back
+        transaction gives its ids back to nobody)."""
+        ...
+
+    async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        """Delete records created in this transaction that must not be kept (they have no
+        edges yet: edges are written at the end of the unit of work)."""
+        ...
 
 
 class Store(Protocol):

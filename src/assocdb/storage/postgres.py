@@ -9,14 +9,16 @@ never leave a half edge, a duplicate or two primaries.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
 
-from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
+from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
+from assocdb.storage import postgres_labels as labels
+from assocdb.storage import postgres_objects as objects
 from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
@@ -147,13 +149,24 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBa
     @asynccontextmanager
     async def transaction(self, portal_id: int) -> AsyncIterator[_PostgresTx]:
         async with self._connection() as conn, conn.transaction():
-            yield _PostgresTx(conn, portal_id)
+            yield _PostgresTx(conn, portal_id, self.schema)
 
 
 class _PostgresTx:
-    def __init__(self, conn: asyncpg.Connection, portal_id: int) -> None:
+    def __init__(self, conn: asyncpg.Connection, portal_id: int, schema: str | None) -> None:
         self._conn = conn
         self._portal = portal_id
+        self._schema = schema
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        """This transaction's connection: new tx operations (other roles' mixins) run
+        their statements on it."""
+        return self._conn
+
+    async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
+        with unavailable():
+            await labels.lock_pairs(self._conn, self._portal, pairs, exclusive)
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         with unavailable():
@@ -240,47 +253,49 @@ class _PostgresTx:
                 )
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
-        # FOR SHARE: a concurrent label delete (which takes FOR UPDATE) waits for this
-        # transaction, then sees its edges and refuses.
+        # No row lock: the pair lock (taken shared by every association write) keeps a
+        # label delete out until this transaction ends.
         with unavailable():
-            rows = await self._conn.fetch(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = $1 AND from_type = $2 AND to_type = $3"
-                " FOR SHARE",
-                self._portal,
-                from_type,
-                to_type,
-            )
-        return [LabelDef(*row) for row in rows]
+            return await labels.list_labels(self._conn, self._portal, from_type, to_type)
 
-    async def add_labels(self, labels: Sequence[LabelDef]) -> None:
+    async def add_labels(self, defs: Sequence[LabelDef]) -> None:
         with unavailable():
-            await self._conn.executemany(
-                "INSERT INTO labels (portal_id, from_type, to_type, category, type_id, name,"
-                " label, inverse_type_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                [
-                    (
-                        self._portal,
-                        d.from_type,
-                        d.to_type,
-                        d.category,
-                        d.type_id,
-                        d.name,
-                        d.label,
-                        d.inverse_type_id,
-                    )
-                    for d in labels
-                ],
-            )
+            await labels.add_labels(self._conn, self._portal, defs)
+
+    async def update_labels(self, defs: Sequence[LabelDef]) -> None:
+        with unavailable():
+            await labels.update_labels(self._conn, self._portal, defs)
+
+    async def delete_label(self, label: LabelDef) -> bool:
+        with unavailable():
+            return await labels.delete_label(self._conn, self._portal, label)
 
     async def allocate_type_ids(self, count: int) -> int:
         with unavailable():
-            next_id = await self._conn.fetchval(
-                "UPDATE portals SET next_type_id = next_type_id + $1 WHERE portal_id = $2"
-                " RETURNING next_type_id",
-                count,
-                self._portal,
+            return await labels.allocate_type_ids(self._conn, self._portal, count)
+
+    async def list_limits(self, from_type: str, to_type: str) -> list[LimitDef]:
+        with unavailable():
+            return await labels.list_limits(self._conn, self._portal, from_type, to_type)
+
+    async def put_limits(self, limits: Sequence[LimitDef]) -> None:
+        with unavailable():
+            await labels.put_limits(self._conn, self._portal, limits)
+
+    async def delete_limits(
+        self, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None:
+        with unavailable():
+            await labels.delete_limits(self._conn, self._portal, from_type, to_type, keys)
+
+    async def create_objects(
+        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+    ) -> list[CrmObject]:
+        with unavailable():
+            return await objects.create_objects(
+                self._conn, self._portal, object_type, properties, now_ms, self._schema
             )
-        if next_id is None:
-            raise ValidationError(f"Portal {self._portal} does not exist.")
-        return int(next_id) - count
+
+    async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        with unavailable():
+            await objects.purge_objects(self._conn, self._portal, object_type, ids)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
-from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
+from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
+from assocdb.storage import sqlite_labels as labels
+from assocdb.storage import sqlite_objects as objects
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
@@ -22,6 +25,8 @@ from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
+
+T = TypeVar("T")
 
 _READ_PAGE = (
     "SELECT to_id, types FROM associations"
@@ -162,6 +167,14 @@ class _SQLiteTx:
         self._store = store
         self._portal = portal_id
 
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the writer connection, inside this transaction. New tx operations
+        (other roles' mixins) are written as ``await tx._run(lambda conn: ...)``."""
+        return await self._store._write(fn)
+
+    async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""
+
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""
 
@@ -263,47 +276,37 @@ class _SQLiteTx:
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.
-        portal = self._portal
-        rows = await self._store._write(
-            lambda c: c.execute(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = ? AND from_type = ? AND to_type = ?",
-                (portal, from_type, to_type),
-            ).fetchall()
-        )
-        return [LabelDef(*row) for row in rows]
+        return await self._run(lambda c: labels.list_labels(c, self._portal, from_type, to_type))
 
-    async def add_labels(self, labels: Sequence[LabelDef]) -> None:
-        portal = self._portal
-        await self._store._write(
-            lambda c: c.executemany(
-                "INSERT INTO labels (portal_id, from_type, to_type, category, type_id, name,"
-                " label, inverse_type_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        portal,
-                        d.from_type,
-                        d.to_type,
-                        d.category,
-                        d.type_id,
-                        d.name,
-                        d.label,
-                        d.inverse_type_id,
-                    )
-                    for d in labels
-                ],
-            )
-        )
+    async def add_labels(self, defs: Sequence[LabelDef]) -> None:
+        await self._run(lambda c: labels.add_labels(c, self._portal, defs))
+
+    async def update_labels(self, defs: Sequence[LabelDef]) -> None:
+        await self._run(lambda c: labels.update_labels(c, self._portal, defs))
+
+    async def delete_label(self, label: LabelDef) -> bool:
+        return await self._run(lambda c: labels.delete_label(c, self._portal, label))
 
     async def allocate_type_ids(self, count: int) -> int:
-        portal = self._portal
-        row = await self._store._write(
-            lambda c: c.execute(
-                "UPDATE portals SET next_type_id = next_type_id + ? WHERE portal_id = ?"
-                " RETURNING next_type_id",
-                (count, portal),
-            ).fetchone()
+        return await self._run(lambda c: labels.allocate_type_ids(c, self._portal, count))
+
+    async def list_limits(self, from_type: str, to_type: str) -> list[LimitDef]:
+        return await self._run(lambda c: labels.list_limits(c, self._portal, from_type, to_type))
+
+    async def put_limits(self, limits: Sequence[LimitDef]) -> None:
+        await self._run(lambda c: labels.put_limits(c, self._portal, limits))
+
+    async def delete_limits(
+        self, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None:
+        await self._run(lambda c: labels.delete_limits(c, self._portal, from_type, to_type, keys))
+
+    async def create_objects(
+        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+    ) -> list[CrmObject]:
+        return await self._run(
+            lambda c: objects.create_objects(c, self._portal, object_type, properties, now_ms)
         )
-        if row is None:
-            raise ValidationError(f"Portal {portal} does not exist.")
-        return int(row[0]) - count
+
+    async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        await self._run(lambda c: objects.purge_objects(c, self._portal, object_type, ids))

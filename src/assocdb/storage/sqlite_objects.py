@@ -9,9 +9,10 @@ from typing import Any
 
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.errors import ValidationError
+from assocdb.storage import queries as q
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
 
-__all__ = ["SQLiteObjects"]
+__all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
 
 _COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
 
@@ -58,6 +59,39 @@ def _delete_edges(
     )
 
 
+def create_objects(
+    conn: sqlite3.Connection,
+    portal_id: int,
+    object_type: str,
+    properties: Sequence[Mapping[str, str]],
+    now_ms: int,
+) -> list[CrmObject]:
+    row = conn.execute(q.ALLOCATE_OBJECT_IDS, (len(properties), portal_id)).fetchone()
+    if row is None:
+        raise ValidationError(f"Portal {portal_id} does not exist.")
+    first = row[0] - len(properties)
+    created = [
+        CrmObject(portal_id, object_type, first + i, dict(props), now_ms, now_ms)
+        for i, props in enumerate(properties)
+    ]
+    conn.executemany(
+        q.INSERT_OBJECT,
+        [
+            (portal_id, object_type, o.object_id, json.dumps(o.properties), now_ms, now_ms)
+            for o in created
+        ],
+    )
+    return created
+
+
+def purge_objects(
+    conn: sqlite3.Connection, portal_id: int, object_type: str, ids: Sequence[int]
+) -> None:
+    for object_id in dict.fromkeys(ids):
+        conn.execute(q.DELETE_OBJECT, (portal_id, object_type, object_id))
+        _delete_edges(conn, portal_id, object_type, object_id)
+
+
 class SQLiteObjects(SQLiteBase):
     # -- objects ----------------------------------------------------------------------
 
@@ -68,30 +102,9 @@ class SQLiteObjects(SQLiteBase):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
-        def run(conn: sqlite3.Connection) -> list[CrmObject]:
-            row = conn.execute(
-                "UPDATE portals SET next_object_id = next_object_id + ? WHERE portal_id = ?"
-                " RETURNING next_object_id",
-                (len(properties), portal_id),
-            ).fetchone()
-            if row is None:
-                raise ValidationError(f"Portal {portal_id} does not exist.")
-            first = row[0] - len(properties)
-            created = [
-                CrmObject(portal_id, object_type, first + i, dict(props), now_ms, now_ms)
-                for i, props in enumerate(properties)
-            ]
-            conn.executemany(
-                "INSERT INTO objects (portal_id, object_type, object_id, properties,"
-                " created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (portal_id, object_type, o.object_id, json.dumps(o.properties), now_ms, now_ms)
-                    for o in created
-                ],
-            )
-            return created
-
-        return await self._write_tx(run)
+        return await self._write_tx(
+            lambda c: create_objects(c, portal_id, object_type, properties, now_ms)
+        )
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
