@@ -56,44 +56,46 @@ class LabelService:
         Returns the new types of the ``from → to`` direction's view, inverse first, as
         HubSpot's documented example lists them (reference section 2).
         """
-        if not _NAME.fullmatch(name):
-            raise ValidationError(
-                f"Invalid label name '{name}': a name cannot include hyphens or begin with a "
-                "number, and may use only letters, digits and underscores.",
-                context={"name": [name]},
-            )
-        _check_text(label, "label")
-        if inverse_label is not None:
-            _check_text(inverse_label, "inverseLabel")
+        _check_label(name, label, inverse_label)
         _check_pair(from_type, to_type)
-        single = from_type.type_id == to_type.type_id and inverse_label is None
         async with self.store.transaction(portal_id) as tx:
             # The pair's exclusive lock, then the checks, then the write: two creates on one
             # pair run one after the other, so the second sees the first's label.
             await tx.lock_pairs([(from_type.type_id, to_type.type_id)], exclusive=True)
-            existing = await tx.labels_for_write(from_type.type_id, to_type.type_id)
-            if any(d.name == name for d in existing):
-                raise _duplicate(name, from_type, to_type)
-            if len({d.name for d in existing}) >= self.max_labels_per_pair:
-                raise ValidationError(
-                    f"The limit of {self.max_labels_per_pair} association labels between "
-                    f"{from_type.plural} and {to_type.plural} has been reached."
-                )
-            defs = _new_labels(
-                await tx.allocate_type_ids(1 if single else 2),
-                from_type,
-                to_type,
-                name,
-                label,
-                inverse_label,
-            )
-            try:
-                await tx.add_labels(defs)
-            except UniqueViolation:
-                # The schema's unique name index: only reachable if the lock above were
-                # missing, and answered as the sequential duplicate is.
-                raise _duplicate(name, from_type, to_type) from None
+            defs = await self.create_in(tx, from_type, to_type, name, label, inverse_label)
         return [AssociationType(Category.USER_DEFINED, d.type_id, d.label) for d in reversed(defs)]
+
+    async def create_in(
+        self,
+        tx: StoreTx,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        name: str,
+        label: str,
+        inverse_label: str | None = None,
+    ) -> list[LabelDef]:
+        """Check and create a label in ``tx``, whose caller holds the pair's exclusive lock
+        (``create``; ``seed`` for a whole document). Returns the new definitions."""
+        _check_label(name, label, inverse_label)
+        _check_pair(from_type, to_type)
+        existing = await tx.labels_for_write(from_type.type_id, to_type.type_id)
+        if any(d.name == name for d in existing):
+            raise _duplicate(name, from_type, to_type)
+        if len({d.name for d in existing}) >= self.max_labels_per_pair:
+            raise ValidationError(
+                f"The limit of {self.max_labels_per_pair} association labels between "
+                f"{from_type.plural} and {to_type.plural} has been reached."
+            )
+        single = from_type.type_id == to_type.type_id and inverse_label is None
+        first_id = await tx.allocate_type_ids(1 if single else 2)
+        defs = _new_labels(first_id, from_type, to_type, name, label, inverse_label)
+        try:
+            await tx.add_labels(defs)
+        except UniqueViolation:
+            # The schema's unique name index: only reachable if the caller did not hold the
+            # pair's lock; answered as the sequential duplicate is.
+            raise _duplicate(name, from_type, to_type) from None
+        return defs
 
     async def update(
         self,
@@ -211,6 +213,18 @@ def _new_labels(
         LabelDef(ft, tt, user, first_id, name, label, inverse),
         LabelDef(tt, ft, user, inverse, name, back, first_id),
     ]
+
+
+def _check_label(name: str, label: str, inverse_label: str | None) -> None:
+    if not _NAME.fullmatch(name):
+        raise ValidationError(
+            f"Invalid label name '{name}': a name cannot include hyphens or begin with a "
+            "number, and may use only letters, digits and underscores.",
+            context={"name": [name]},
+        )
+    _check_text(label, "label")
+    if inverse_label is not None:
+        _check_text(inverse_label, "inverseLabel")
 
 
 def _check_text(text: str, field: str) -> None:

@@ -243,18 +243,11 @@ class Store(Protocol):
 
     def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
 
-    # -- test harness: reset, bulk seed, export (storage/*_harness.py) ---------------
+    # -- test harness: reset, export (storage/*_harness.py) ---------------
 
     async def reset_portal(self, portal_id: int) -> None:
         """Delete every record (live and archived), association, label and limit of a
         portal and restart its id counters; the portal and its tokens stay."""
-        ...
-
-    async def bulk_put_edges(
-        self, portal_id: int, from_type: str, to_type: str, edges: Sequence[EdgeWrite]
-    ) -> None:
-        """The seed fast path: upsert edges and their inverse rows in one transaction,
-        without locks, limit checks or primary moves (the caller has validated them)."""
         ...
 
     async def scan_objects(

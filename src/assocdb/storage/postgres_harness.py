@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 from assocdb.domain.models import CrmObject, LabelDef, TypeSet
-from assocdb.domain.store import EdgeWrite
 from assocdb.storage.postgres_base import PostgresBase, unavailable
-from assocdb.storage.sqlite_harness import FIRST_OBJECT_ID, FIRST_TYPE_ID, typeset_encoder
+from assocdb.storage.sqlite_harness import FIRST_OBJECT_ID, FIRST_TYPE_ID
 from assocdb.storage.typesets import decode_types
 
 __all__ = ["PostgresHarness"]
@@ -27,26 +25,6 @@ class PostgresHarness(PostgresBase):
                 FIRST_OBJECT_ID,
                 FIRST_TYPE_ID,
                 portal_id,
-            )
-
-    async def bulk_put_edges(
-        self, portal_id: int, from_type: str, to_type: str, edges: Sequence[EdgeWrite]
-    ) -> None:
-        encoded = typeset_encoder()
-        rows = [(portal_id, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in edges]
-        rows += [(portal_id, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in edges]
-        # COPY into a temporary table, then one upsert: both directions in one transaction.
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS seed_edges (portal_id bigint, from_type text,"
-                " from_id bigint, to_type text, to_id bigint, types text) ON COMMIT DELETE ROWS"
-            )
-            await conn.copy_records_to_table("seed_edges", records=rows, columns=_EDGE_COLUMNS)
-            await conn.execute(
-                "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types)"
-                " SELECT portal_id, from_type, from_id, to_type, to_id, types FROM seed_edges"
-                " ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
-                " DO UPDATE SET types = excluded.types"
             )
 
     async def scan_objects(

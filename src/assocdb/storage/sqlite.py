@@ -249,17 +249,22 @@ class _SQLiteTx:
             )
             upserts = [e for e in edges if e[2]]
             deletes = [e for e in edges if not e[2]]
-            conn.executemany(
-                upsert,
-                [
-                    row
-                    for f, t, forward, inverse in upserts
-                    for row in (
-                        (portal, from_type, f, to_type, t, encode_types(forward)),
-                        (portal, to_type, t, from_type, f, encode_types(inverse)),
-                    )
-                ],
-            )
+            text: dict[TypeSet, str] = {}  # a write holds few distinct type sets
+
+            def encoded(types: TypeSet) -> str:
+                found = text.get(types)
+                if found is None:
+                    found = text[types] = encode_types(types)
+                return found
+
+            forward = [(portal, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in upserts]
+            backward = [
+                (portal, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in upserts
+            ]
+            # Key order: each B-tree page is touched once per run of rows, not at random.
+            backward.sort(key=lambda r: (r[2], r[4]))
+            conn.executemany(upsert, forward)
+            conn.executemany(upsert, backward)
             conn.executemany(
                 delete,
                 [

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
 
 from assocdb.domain.models import CrmObject, LabelDef, TypeSet
-from assocdb.domain.store import EdgeWrite
 from assocdb.storage.sqlite_base import SQLiteBase
-from assocdb.storage.typesets import decode_types, encode_types
+from assocdb.storage.typesets import decode_types
 
-__all__ = ["FIRST_OBJECT_ID", "FIRST_TYPE_ID", "SQLiteHarness", "typeset_encoder"]
+__all__ = ["FIRST_OBJECT_ID", "FIRST_TYPE_ID", "SQLiteHarness"]
 
 FIRST_OBJECT_ID = 10000000001
 """The id counters' starting values (migration 0001); a reset portal starts over."""
 FIRST_TYPE_ID = 100
 
 _PORTAL_TABLES = ("associations", "objects", "archived_objects", "labels", "limits")
-
-_UPSERT = (
-    "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
-    " DO UPDATE SET types = excluded.types"
-)
-
-
-def typeset_encoder() -> Callable[[TypeSet], str]:
-    """``encode_types`` memoised for one bulk write (a seed holds few distinct sets)."""
-    text: dict[TypeSet, str] = {}
-
-    def encoded(types: TypeSet) -> str:
-        found = text.get(types)
-        if found is None:
-            found = text[types] = encode_types(types)
-        return found
-
-    return encoded
 
 
 class SQLiteHarness(SQLiteBase):
@@ -48,21 +27,6 @@ class SQLiteHarness(SQLiteBase):
                 "UPDATE portals SET next_object_id = ?, next_type_id = ? WHERE portal_id = ?",
                 (FIRST_OBJECT_ID, FIRST_TYPE_ID, portal_id),
             )
-
-        await self._write_tx(run)
-
-    async def bulk_put_edges(
-        self, portal_id: int, from_type: str, to_type: str, edges: Sequence[EdgeWrite]
-    ) -> None:
-        encoded = typeset_encoder()
-        forward = [(portal_id, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in edges]
-        backward = [(portal_id, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in edges]
-        # Key order: each B-tree page is touched once per run of rows instead of at random.
-        backward.sort(key=lambda r: (r[2], r[4]))
-
-        def run(conn: sqlite3.Connection) -> None:
-            conn.executemany(_UPSERT, forward)
-            conn.executemany(_UPSERT, backward)
 
         await self._write_tx(run)
 
