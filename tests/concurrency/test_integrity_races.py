@@ -156,28 +156,32 @@ def test_primary_moves_from_both_sides_leave_one_primary(server: LiveServer) -> 
 
 
 def test_limit_race_lets_exactly_the_limit_through(server: LiveServer) -> None:
+    """16 writers add a company to one contact at once, from both sides, under a limit of
+    3; five rounds (a fresh contact each) so a missing lock cannot pass by luck."""
     with client(server) as c:
-        (contact,) = objects(c, "contacts", 1)
         companies = objects(c, "companies", 16)
         limit = {"inputs": [{"category": "HUBSPOT_DEFINED", "typeId": 279, "maxToObjectIds": 3}]}
         assert c.post(LIMITS, json=limit).status_code in (200, 201)
+        for _ in range(5):
+            (contact,) = objects(c, "contacts", 1)
 
-        def add(own: httpx.Client, i: int) -> httpx.Response:
-            if i % 2:
-                body = {"inputs": [pair(companies[i], contact, 280)]}
-                return own.post(V4.format("companies", "contacts", "create"), json=body)
-            body = {"inputs": [pair(contact, companies[i], 279)]}
-            return own.post(V4.format("contacts", "companies", "create"), json=body)
+            def add(own: httpx.Client, i: int, contact: str = contact) -> httpx.Response:
+                if i % 2:
+                    body = {"inputs": [pair(companies[i], contact, 280)]}
+                    return own.post(V4.format("companies", "contacts", "create"), json=body)
+                body = {"inputs": [pair(contact, companies[i], 279)]}
+                return own.post(V4.format("contacts", "companies", "create"), json=body)
 
-        answers = at_once(16, add, c)
-        stored = c.get(f"/crm/v4/objects/contacts/{contact}/associations/companies").json()
+            answers = at_once(16, add, c)
+            stored = c.get(f"/crm/v4/objects/contacts/{contact}/associations/companies").json()
 
-    statuses = sorted(a.status_code for a in answers)
-    # A batch whose only input fails answers 207 with the per-input error.
-    assert statuses == [201] * 3 + [207] * 13
-    refused = {a.json()["errors"][0]["subCategory"] for a in answers if a.status_code == 207}
-    assert refused == {"crm.associations.ASSOCIATION_LIMIT_EXCEEDED"}
-    assert len(stored["results"]) == 3
+            # A batch whose only input fails answers 207 with the per-input error.
+            assert sorted(a.status_code for a in answers) == [201] * 3 + [207] * 13
+            refused = {
+                a.json()["errors"][0]["subCategory"] for a in answers if a.status_code == 207
+            }
+            assert refused == {"crm.associations.ASSOCIATION_LIMIT_EXCEEDED"}
+            assert len(stored["results"]) == 3
 
 
 # -- label changes under write load -----------------------------------------------------
@@ -188,7 +192,7 @@ def test_label_rename_and_delete_do_not_starve_under_write_load(server: LiveServ
     seconds (PostgreSQL used to queue them behind every writer's FOR SHARE: 30 s, 503)."""
     with client(server) as c:
         contacts = objects(c, "contacts", 16)
-        companies = objects(c, "companies", 16)
+        companies = objects(c, "companies", 64)
         made = c.post(LABELS, json={"name": "renamed", "label": "Before"}).json()["results"]
         doomed = c.post(LABELS, json={"name": "doomed", "label": "Doomed"}).json()["results"]
         stop = threading.Event()
@@ -199,7 +203,12 @@ def test_label_rename_and_delete_do_not_starve_under_write_load(server: LiveServ
                 n = 0
                 while not stop.is_set():
                     n += 1
-                    body = {"inputs": [pair(contacts[i], companies[n % 16], 279)]}
+                    # 50 pairs a request: transactions long enough to overlap all the time.
+                    body = {
+                        "inputs": [
+                            pair(contacts[i], companies[(n + k) % 64], 279) for k in range(50)
+                        ]
+                    }
                     status = own.post(
                         V4.format("contacts", "companies", "create"), json=body
                     ).status_code
