@@ -15,7 +15,7 @@ from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.paging import CursorCodec
 from assocdb.domain.registry import Category, DefinedType, PairTypes, TypeKey, defined_pair
-from assocdb.domain.store import PageRows, Store, StoreTx
+from assocdb.domain.store import AssociationStore, PageRows, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -139,7 +139,9 @@ class PairTypesView:
 
 
 class AssociationService:
-    def __init__(self, store: Store, cursors: CursorCodec, *, batch_page_size: int = 500) -> None:
+    def __init__(
+        self, store: AssociationStore, cursors: CursorCodec, *, batch_page_size: int = 500
+    ) -> None:
         self.store = store
         self.cursors = cursors
         self.batch_page_size = batch_page_size

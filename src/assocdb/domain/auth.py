@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assocdb.domain.models import TokenRecord
-from assocdb.domain.store import Store
+from assocdb.domain.store import AuthStore
 from assocdb.errors import ErrorDetail, InvalidAuthentication, MissingScopes, ValidationError
 
 __all__ = [
@@ -79,7 +79,7 @@ def parse_scopes(text: str) -> frozenset[str]:
 
 
 async def issue_token(
-    store: Store,
+    store: AuthStore,
     portal_id: int,
     scopes: frozenset[str],
     now_ms: int,
@@ -93,7 +93,7 @@ async def issue_token(
     return token
 
 
-async def authenticate(store: Store, authorization: str | None, now_ms: int) -> Principal:
+async def authenticate(store: AuthStore, authorization: str | None, now_ms: int) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or a 401."""
     if not authorization:
         raise InvalidAuthentication(_NO_CREDENTIALS)

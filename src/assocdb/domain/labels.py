@@ -14,7 +14,7 @@ from assocdb.domain.associations import AssociationType
 from assocdb.domain.models import LabelDef
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.registry import Category, defined_pair
-from assocdb.domain.store import Store, StoreTx, UniqueViolation
+from assocdb.domain.store import LabelStore, StoreTx, UniqueViolation
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["LabelService"]
@@ -24,7 +24,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class LabelService:
-    def __init__(self, store: Store, *, max_labels_per_pair: int = 10) -> None:
+    def __init__(self, store: LabelStore, *, max_labels_per_pair: int = 10) -> None:
         self.store = store
         self.max_labels_per_pair = max_labels_per_pair
 

@@ -19,7 +19,7 @@ from assocdb.domain.associations import PairTypesView
 from assocdb.domain.models import LimitDef
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.registry import Category, TypeKey, defined_pair
-from assocdb.domain.store import Store, StoreTx
+from assocdb.domain.store import LabelStore, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -54,7 +54,7 @@ class LimitView:
 
 
 class LimitService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: LabelStore) -> None:
         self.store = store
 
     # -- reads ------------------------------------------------------------------------

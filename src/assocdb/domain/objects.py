@@ -22,7 +22,7 @@ from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair, defined_pairs
-from assocdb.domain.store import Store, StoreTx
+from assocdb.domain.store import ObjectStore, RecordStore, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -235,7 +235,7 @@ def _shown(ref: TypeRef) -> str:
 class _TargetResolver:
     """Finds the object type an association type leads to, from one from-type."""
 
-    def __init__(self, store: Store, portal_id: int, from_type: ObjectType) -> None:
+    def __init__(self, store: ObjectStore, portal_id: int, from_type: ObjectType) -> None:
         self.store = store
         self.portal_id = portal_id
         self.from_type = from_type
@@ -367,7 +367,7 @@ def association_type_name(
 
 
 class ObjectService:
-    def __init__(self, store: Store, *, association_page: int = 500) -> None:
+    def __init__(self, store: RecordStore, *, association_page: int = 500) -> None:
         self.store = store
         self.association_page = association_page
 

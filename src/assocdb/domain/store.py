@@ -16,7 +16,23 @@ from typing import Protocol
 
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
-__all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx", "UniqueViolation"]
+__all__ = [
+    "AdminStore",
+    "AssociationStore",
+    "AuthStore",
+    "EdgeWrite",
+    "GraphStore",
+    "LabelStore",
+    "Lifecycle",
+    "ObjectStore",
+    "PageRequest",
+    "PageRows",
+    "RecordStore",
+    "Store",
+    "StoreTx",
+    "UniqueViolation",
+    "UnitOfWork",
+]
 
 PageRequest = tuple[int, int]
 """(from_id, after_to_id): read edges of from_id with to_id > after_to_id (-1: from the start)."""
@@ -111,7 +127,13 @@ class StoreTx(Protocol):
         ...
 
 
-class Store(Protocol):
+class UnitOfWork(Protocol):
+    """Every service that writes opens its unit of work here."""
+
+    def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
+
+
+class Lifecycle(Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -119,6 +141,10 @@ class Store(Protocol):
     async def ping(self) -> None: ...
 
     async def secret(self) -> bytes: ...
+
+
+class AuthStore(Protocol):
+    """Portals, tokens and per-portal rate-limit policies (domain/auth.py, http/ratelimit.py)."""
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal: ...
 
@@ -142,7 +168,9 @@ class Store(Protocol):
         """Every portal with a policy of its own."""
         ...
 
-    # -- objects (storage/sqlite_objects.py) ----------------------------------------
+
+class ObjectStore(UnitOfWork, Protocol):
+    """CRM records (domain/objects.py)."""
 
     async def create_objects(
         self,
@@ -204,7 +232,9 @@ class Store(Protocol):
         """The portal's label with this (category, typeId) from ``from_type``, any to-type."""
         ...
 
-    # -- labels and limits (storage/sqlite_labels.py) --------------------------------
+
+class LabelStore(UnitOfWork, Protocol):
+    """A portal's own labels and limits (domain/labels.py, domain/limits.py)."""
 
     async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]: ...
 
@@ -224,7 +254,9 @@ class Store(Protocol):
         self, portal_id: int, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
     ) -> None: ...
 
-    # -- associations (storage/sqlite.py) --------------------------------------------
+
+class GraphStore(UnitOfWork, Protocol):
+    """Association edges (domain/associations.py)."""
 
     async def read_pages(
         self,
@@ -237,13 +269,9 @@ class Store(Protocol):
 
     async def count_edges(self, portal_id: int) -> int: ...
 
-    async def analyze(self) -> None:
-        """Refresh the query planner's statistics (after bulk loads)."""
-        ...
 
-    def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
-
-    # -- test harness: reset, export (storage/*_harness.py) ---------------
+class AdminStore(UnitOfWork, Protocol):
+    """The test harness and imports: reset, export scans, statistics (seed.py, http/admin.py)."""
 
     async def reset_portal(self, portal_id: int) -> None:
         """Delete every record (live and archived), association, label and limit of a
@@ -265,3 +293,20 @@ class Store(Protocol):
     async def list_all_labels(self, portal_id: int) -> list[LabelDef]: ...
 
     async def count_rows(self, table: str) -> int: ...
+    async def analyze(self) -> None:
+        """Refresh the query planner's statistics (after bulk loads)."""
+        ...
+
+
+class AssociationStore(GraphStore, LabelStore, Protocol):
+    """What the associations service uses: edges, and labels to describe them."""
+
+
+class RecordStore(ObjectStore, GraphStore, LabelStore, Protocol):
+    """What the objects service uses: records, their edges (v3 ``associations``) and labels."""
+
+
+class Store(Lifecycle, AuthStore, RecordStore, AdminStore, Protocol):
+    """Every role at once: what a backend implements and what the app wires up. Services
+    take only the role they use (``AssociationStore``, ``LabelStore``, ``RecordStore``…);
+    new roles add a Protocol here and a storage mixin per backend."""
