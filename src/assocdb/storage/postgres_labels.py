@@ -14,7 +14,7 @@ from assocdb.domain.models import LabelDef, LimitDef
 from assocdb.domain.store import UniqueViolation
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
-from assocdb.storage.postgres_base import PostgresBase, unavailable
+from assocdb.storage.postgres_base import PostgresBase
 from assocdb.storage.sql import pg
 
 __all__ = [
@@ -140,8 +140,7 @@ async def delete_limits(
 class PostgresLabels(PostgresBase):
     async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]:
         # The primary: writes validate label sets against this.
-        with unavailable():
-            return await list_labels(self.pool, portal_id, from_type, to_type)
+        return await list_labels(self.pool, portal_id, from_type, to_type)
 
     async def update_labels(self, portal_id: int, labels: Sequence[LabelDef]) -> None:
         async with self._connection() as conn, conn.transaction():
@@ -152,12 +151,10 @@ class PostgresLabels(PostgresBase):
             return await delete_label(conn, portal_id, label)
 
     async def list_limits(self, portal_id: int, from_type: str, to_type: str) -> list[LimitDef]:
-        with unavailable():
-            return await list_limits(self.pool, portal_id, from_type, to_type)
+        return await list_limits(self.pool, portal_id, from_type, to_type)
 
     async def list_all_limits(self, portal_id: int) -> list[LimitDef]:
-        with unavailable():
-            rows = await self.read_pool.fetch(pg(q.SELECT_ALL_LIMITS), portal_id)
+        rows = await self.read_db.fetch(pg(q.SELECT_ALL_LIMITS), portal_id)
         return [LimitDef(*row) for row in rows]
 
     async def put_limits(self, portal_id: int, limits: Sequence[LimitDef]) -> None:

@@ -12,7 +12,7 @@ import asyncpg
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
-from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage.postgres_base import PostgresBase, lock_object_rows
 from assocdb.storage.sql import pg
 
 __all__ = ["PostgresObjects", "create_objects", "purge_objects"]
@@ -105,55 +105,51 @@ class PostgresObjects(PostgresBase):
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
     ) -> list[CrmObject]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
-                " AND object_id = ANY($3::bigint[]) ORDER BY object_id",
-                portal_id,
-                object_type,
-                sorted(set(ids)),
-            )
+        rows = await self.read_db.fetch(
+            f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
+            " AND object_id = ANY($3::bigint[]) ORDER BY object_id",
+            portal_id,
+            object_type,
+            sorted(set(ids)),
+        )
         return [_object(portal_id, object_type, r) for r in rows]
 
     async def list_objects(
         self, portal_id: int, object_type: str, start_id: int, limit: int
     ) -> list[CrmObject]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
-                " AND object_id >= $3 ORDER BY object_id LIMIT $4",
-                portal_id,
-                object_type,
-                start_id,
-                limit,
-            )
+        rows = await self.read_db.fetch(
+            f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
+            " AND object_id >= $3 ORDER BY object_id LIMIT $4",
+            portal_id,
+            object_type,
+            start_id,
+            limit,
+        )
         return [_object(portal_id, object_type, r) for r in rows]
 
     async def get_archived_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
     ) -> list[tuple[CrmObject, int]]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
-                " AND object_type = $2 AND object_id = ANY($3::bigint[]) ORDER BY object_id",
-                portal_id,
-                object_type,
-                sorted(set(ids)),
-            )
+        rows = await self.read_db.fetch(
+            f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
+            " AND object_type = $2 AND object_id = ANY($3::bigint[]) ORDER BY object_id",
+            portal_id,
+            object_type,
+            sorted(set(ids)),
+        )
         return [(_object(portal_id, object_type, r), r[4]) for r in rows]
 
     async def list_archived_objects(
         self, portal_id: int, object_type: str, start_id: int, limit: int
     ) -> list[tuple[CrmObject, int]]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
-                " AND object_type = $2 AND object_id >= $3 ORDER BY object_id LIMIT $4",
-                portal_id,
-                object_type,
-                start_id,
-                limit,
-            )
+        rows = await self.read_db.fetch(
+            f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
+            " AND object_type = $2 AND object_id >= $3 ORDER BY object_id LIMIT $4",
+            portal_id,
+            object_type,
+            start_id,
+            limit,
+        )
         return [(_object(portal_id, object_type, r), r[4]) for r in rows]
 
     async def update_objects(
@@ -243,14 +239,13 @@ class PostgresObjects(PostgresBase):
     async def find_label(
         self, portal_id: int, from_type: str, category: int, type_id: int
     ) -> LabelDef | None:
-        with unavailable():
-            row = await self.pool.fetchrow(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = $1 AND from_type = $2 AND category = $3"
-                " AND type_id = $4 ORDER BY to_type LIMIT 1",
-                portal_id,
-                from_type,
-                category,
-                type_id,
-            )
+        row = await self.db.fetchrow(
+            "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
+            " FROM labels WHERE portal_id = $1 AND from_type = $2 AND category = $3"
+            " AND type_id = $4 ORDER BY to_type LIMIT 1",
+            portal_id,
+            from_type,
+            category,
+            type_id,
+        )
         return LabelDef(*row) if row else None
