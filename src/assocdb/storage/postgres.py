@@ -19,10 +19,12 @@ from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage import postgres_labels as labels
 from assocdb.storage import postgres_objects as objects
+from assocdb.storage import queries as q
 from assocdb.storage.postgres_base import Guarded, PostgresBase, lock_object_rows, unavailable
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
+from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -59,16 +61,12 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBa
         return Portal(int(new_id), name, now_ms)
 
     async def get_portal(self, portal_id: int) -> Portal | None:
-        row = await self.db.fetchrow(
-            "SELECT portal_id, name, created_at_ms FROM portals WHERE portal_id = $1",
-            portal_id,
-        )
+        row = await self.db.fetchrow(pg(q.GET_PORTAL), portal_id)
         return Portal(row[0], row[1], row[2]) if row else None
 
     async def add_token(self, token: TokenRecord) -> None:
         await self.db.execute(
-            "INSERT INTO tokens (token_hash, portal_id, scopes, created_at_ms, expires_at_ms,"
-            " revoked) VALUES ($1, $2, $3, $4, $5, $6)",
+            pg(q.ADD_TOKEN),
             token.token_hash,
             token.portal_id,
             " ".join(sorted(token.scopes)),
@@ -79,31 +77,21 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBa
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         # Always the primary: a token created a moment ago must work at once.
-        row = await self.db.fetchrow(
-            "SELECT token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked"
-            " FROM tokens WHERE token_hash = $1",
-            token_hash,
-        )
+        row = await self.db.fetchrow(pg(q.FIND_TOKEN), token_hash)
         if row is None:
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], row[5])
 
     async def revoke_token(self, token_hash: str) -> bool:
-        status = await self.db.execute(
-            "UPDATE tokens SET revoked = TRUE WHERE token_hash = $1", token_hash
-        )
+        status = await self.db.execute(pg(q.REVOKE_TOKEN), True, token_hash)
         return bool(status != "UPDATE 0")
 
     async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
-        status = await self.db.execute(
-            "UPDATE portals SET rate_limit = $2 WHERE portal_id = $1", portal_id, policy
-        )
+        status = await self.db.execute(pg(q.SET_RATE_LIMIT), policy, portal_id)
         return bool(status != "UPDATE 0")
 
     async def list_portal_rate_limits(self) -> dict[int, str]:
-        rows = await self.db.fetch(
-            "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
-        )
+        rows = await self.db.fetch(q.LIST_RATE_LIMITS)
         return {int(r[0]): str(r[1]) for r in rows}
 
     # -- associations -----------------------------------------------------------------
@@ -133,9 +121,7 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBa
         return pages
 
     async def count_edges(self, portal_id: int) -> int:
-        count = await self.db.fetchval(
-            "SELECT count(*) FROM associations WHERE portal_id = $1", portal_id
-        )
+        count = await self.db.fetchval(pg(q.COUNT_EDGES), portal_id)
         return int(count)
 
     @asynccontextmanager

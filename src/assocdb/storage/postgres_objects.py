@@ -240,9 +240,7 @@ class PostgresObjects(PostgresBase):
         self, portal_id: int, from_type: str, category: int, type_id: int
     ) -> LabelDef | None:
         row = await self.db.fetchrow(
-            "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-            " FROM labels WHERE portal_id = $1 AND from_type = $2 AND category = $3"
-            " AND type_id = $4 ORDER BY to_type LIMIT 1",
+            pg(q.FIND_LABEL),
             portal_id,
             from_type,
             category,

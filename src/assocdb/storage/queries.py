@@ -4,18 +4,26 @@ asyncpg). Only statements that are the same text on SQLite and PostgreSQL live h
 from __future__ import annotations
 
 __all__ = [
+    "ADD_TOKEN",
     "ALLOCATE_OBJECT_IDS",
     "ALLOCATE_TYPE_IDS",
+    "COUNT_EDGES",
     "DELETE_LABEL",
     "DELETE_LIMIT",
     "DELETE_OBJECT",
+    "FIND_LABEL",
+    "FIND_TOKEN",
+    "GET_PORTAL",
     "INSERT_LABEL",
     "INSERT_OBJECT",
     "LABEL_COLUMNS",
     "LIMIT_COLUMNS",
+    "LIST_RATE_LIMITS",
+    "REVOKE_TOKEN",
     "SELECT_ALL_LIMITS",
     "SELECT_LABELS",
     "SELECT_LIMITS",
+    "SET_RATE_LIMIT",
     "TYPE_IN_USE",
     "UPDATE_LABEL",
     "UPSERT_LIMIT",
@@ -74,3 +82,22 @@ INSERT_OBJECT = (
     " updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)"
 )
 DELETE_OBJECT = "DELETE FROM objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
+
+GET_PORTAL = "SELECT portal_id, name, created_at_ms FROM portals WHERE portal_id = ?"
+ADD_TOKEN = (
+    "INSERT INTO tokens (token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+FIND_TOKEN = (
+    "SELECT token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked"
+    " FROM tokens WHERE token_hash = ?"
+)
+# ``revoked`` is bound as a boolean: SQLite stores it as 1, PostgreSQL as TRUE.
+REVOKE_TOKEN = "UPDATE tokens SET revoked = ? WHERE token_hash = ?"
+SET_RATE_LIMIT = "UPDATE portals SET rate_limit = ? WHERE portal_id = ?"
+LIST_RATE_LIMITS = "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
+COUNT_EDGES = "SELECT count(*) FROM associations WHERE portal_id = ?"
+FIND_LABEL = (
+    f"SELECT {LABEL_COLUMNS} FROM labels WHERE portal_id = ? AND from_type = ? AND category = ?"
+    " AND type_id = ? ORDER BY to_type LIMIT 1"
+)

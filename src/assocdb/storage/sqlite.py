@@ -16,6 +16,7 @@ from typing import TypeVar
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
+from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
@@ -54,19 +55,13 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
         return await self._write_tx(run)
 
     async def get_portal(self, portal_id: int) -> Portal | None:
-        row = await self._read(
-            lambda c: c.execute(
-                "SELECT portal_id, name, created_at_ms FROM portals WHERE portal_id = ?",
-                (portal_id,),
-            ).fetchone()
-        )
+        row = await self._read(lambda c: c.execute(q.GET_PORTAL, (portal_id,)).fetchone())
         return Portal(*row) if row else None
 
     async def add_token(self, token: TokenRecord) -> None:
         await self._write_tx(
             lambda c: c.execute(
-                "INSERT INTO tokens (token_hash, portal_id, scopes, created_at_ms, expires_at_ms,"
-                " revoked) VALUES (?, ?, ?, ?, ?, ?)",
+                q.ADD_TOKEN,
                 (
                     token.token_hash,
                     token.portal_id,
@@ -79,39 +74,27 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
         )
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
-        row = await self._read(
-            lambda c: c.execute(
-                "SELECT token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked"
-                " FROM tokens WHERE token_hash = ?",
-                (token_hash,),
-            ).fetchone()
-        )
+        row = await self._read(lambda c: c.execute(q.FIND_TOKEN, (token_hash,)).fetchone())
         if row is None:
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], bool(row[5]))
 
     async def revoke_token(self, token_hash: str) -> bool:
         def run(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+            cur = conn.execute(q.REVOKE_TOKEN, (True, token_hash))
             return cur.rowcount > 0
 
         return await self._write_tx(run)
 
     async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
         def run(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE portals SET rate_limit = ? WHERE portal_id = ?", (policy, portal_id)
-            )
+            cur = conn.execute(q.SET_RATE_LIMIT, (policy, portal_id))
             return cur.rowcount > 0
 
         return await self._write_tx(run)
 
     async def list_portal_rate_limits(self) -> dict[int, str]:
-        rows = await self._read(
-            lambda c: c.execute(
-                "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
-            ).fetchall()
-        )
+        rows = await self._read(lambda c: c.execute(q.LIST_RATE_LIMITS).fetchall())
         return {int(r[0]): str(r[1]) for r in rows}
 
     # -- associations -----------------------------------------------------------------
@@ -143,11 +126,7 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
         return await self._read(run)
 
     async def count_edges(self, portal_id: int) -> int:
-        row = await self._read(
-            lambda c: c.execute(
-                "SELECT count(*) FROM associations WHERE portal_id = ?", (portal_id,)
-            ).fetchone()
-        )
+        row = await self._read(lambda c: c.execute(q.COUNT_EDGES, (portal_id,)).fetchone())
         return int(row[0])
 
     @asynccontextmanager

@@ -224,11 +224,6 @@ class SQLiteObjects(SQLiteBase):
         self, portal_id: int, from_type: str, category: int, type_id: int
     ) -> LabelDef | None:
         row = await self._read(
-            lambda c: c.execute(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = ? AND from_type = ? AND category = ?"
-                " AND type_id = ? ORDER BY to_type LIMIT 1",
-                (portal_id, from_type, category, type_id),
-            ).fetchone()
+            lambda c: c.execute(q.FIND_LABEL, (portal_id, from_type, category, type_id)).fetchone()
         )
         return LabelDef(*row) if row else None
