@@ -384,7 +384,7 @@ class ObjectService:
         portal_id: int,
         object_type: ObjectType,
         inputs: Sequence[NewObject],
-        associations: AssociationService,
+        associations: AssociationService | None = None,
     ) -> list[CrmObject | AssocdbError]:
         """Create records with their associations, one outcome per input, in order.
 
@@ -395,6 +395,9 @@ class ObjectService:
         whose associations still fail there (a target archived meanwhile, a portal limit)
         is left out of it, so a record exists if and only if the client is told it was
         created, with all its associations, whatever crashes when.
+
+        ``associations`` is no longer used (the write plan runs in this transaction); it is
+        accepted so that existing callers keep working.
         """
         plans = await self._plan(portal_id, object_type, inputs)
         valid = [p for p in plans if p.invalid.error() is None]
