@@ -116,6 +116,9 @@ class LabelService:
         if inverse_label is not None:
             _check_text(inverse_label, "inverseLabel")
         async with self.store.transaction(portal_id) as tx:
+            # Shared: a rename runs alongside association writes (it changes only the text)
+            # but never alongside a delete of the label, so it renames what it found.
+            await tx.lock_pairs([(from_type.type_id, to_type.type_id)], exclusive=False)
             forward = await _find(tx, from_type, to_type, type_id, "changed")
             if forward.type_id == forward.inverse_type_id:
                 if inverse_label is not None and inverse_label != label:
