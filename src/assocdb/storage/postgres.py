@@ -20,7 +20,12 @@ from assocdb.errors import ValidationError
 from assocdb.storage import postgres_labels as labels
 from assocdb.storage import postgres_objects as objects
 from assocdb.storage import queries as q
-from assocdb.storage.postgres_base import Guarded, PostgresBase, lock_object_rows, unavailable
+from assocdb.storage.postgres_base import (
+    PostgresBase,
+    PostgresTxCore,
+    lock_object_rows,
+    unavailable,
+)
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
@@ -130,18 +135,9 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBa
             yield _PostgresTx(conn, portal_id, self.schema)
 
 
-class _PostgresTx:
-    def __init__(self, conn: asyncpg.Connection, portal_id: int, schema: str | None) -> None:
-        self._conn = conn
-        self._db = Guarded(conn)
-        self._portal = portal_id
-        self._schema = schema
-
-    @property
-    def conn(self) -> asyncpg.Connection:
-        """This transaction's connection: new tx operations (other roles' mixins) run
-        their statements on it."""
-        return self._conn
+class _PostgresTx(PostgresTxCore):
+    """The unit of work: graph, label, limit and record operations. Other areas add a
+    mixin (a ``PostgresTxCore`` subclass in their own module) to these bases."""
 
     async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
         await labels.lock_pairs(self._db, self._portal, pairs, exclusive)

@@ -19,7 +19,14 @@ import asyncpg
 from assocdb.errors import ServiceUnavailable
 from assocdb.storage.migrations import migrations
 
-__all__ = ["Guarded", "PostgresBase", "lock_object_rows", "split_dsn", "unavailable"]
+__all__ = [
+    "Guarded",
+    "PostgresBase",
+    "PostgresTxCore",
+    "lock_object_rows",
+    "split_dsn",
+    "unavailable",
+]
 
 # Any of these means the database cannot be reached right now, not that the query is wrong.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -108,6 +115,21 @@ class Guarded:
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         with unavailable():
             await self.target.executemany(sql, args)
+
+
+class PostgresTxCore:
+    """What every part of the PostgreSQL unit of work shares: the transaction's connection
+    (``conn``; ``_db`` maps connection failures to 503), the portal and the schema."""
+
+    def __init__(self, conn: asyncpg.Connection, portal_id: int, schema: str | None) -> None:
+        self._conn = conn
+        self._db = Guarded(conn)
+        self._portal = portal_id
+        self._schema = schema
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        return self._conn
 
 
 class PostgresBase:

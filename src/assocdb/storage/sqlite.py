@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
-from assocdb.storage.sqlite_base import SQLiteBase, chunks
+from assocdb.storage.sqlite_base import SQLiteBase, SQLiteTxCore, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
@@ -141,15 +141,9 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
             await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
 
 
-class _SQLiteTx:
-    def __init__(self, store: SQLiteStore, portal_id: int) -> None:
-        self._store = store
-        self._portal = portal_id
-
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` on the writer connection, inside this transaction. New tx operations
-        (other roles' mixins) are written as ``await tx._run(lambda conn: ...)``."""
-        return await self._store._write(fn)
+class _SQLiteTx(SQLiteTxCore):
+    """The unit of work: graph, label, limit and record operations. Other areas add a
+    mixin (a ``SQLiteTxCore`` subclass in their own module) to these bases."""
 
     async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""
