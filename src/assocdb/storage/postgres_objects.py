@@ -17,7 +17,7 @@ from assocdb.storage.sql import pg
 
 __all__ = ["PostgresObjects", "create_objects", "purge_objects"]
 
-_COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
+_COLUMNS = q.OBJECT_COLUMNS
 
 
 def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
@@ -118,8 +118,7 @@ class PostgresObjects(PostgresBase):
         self, portal_id: int, object_type: str, start_id: int, limit: int
     ) -> list[CrmObject]:
         rows = await self.read_db.fetch(
-            f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
-            " AND object_id >= $3 ORDER BY object_id LIMIT $4",
+            pg(q.LIST_OBJECTS),
             portal_id,
             object_type,
             start_id,
@@ -143,8 +142,7 @@ class PostgresObjects(PostgresBase):
         self, portal_id: int, object_type: str, start_id: int, limit: int
     ) -> list[tuple[CrmObject, int]]:
         rows = await self.read_db.fetch(
-            f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
-            " AND object_type = $2 AND object_id >= $3 ORDER BY object_id LIMIT $4",
+            pg(q.LIST_ARCHIVED_OBJECTS),
             portal_id,
             object_type,
             start_id,

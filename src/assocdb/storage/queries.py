@@ -18,7 +18,10 @@ __all__ = [
     "INSERT_OBJECT",
     "LABEL_COLUMNS",
     "LIMIT_COLUMNS",
+    "LIST_ARCHIVED_OBJECTS",
+    "LIST_OBJECTS",
     "LIST_RATE_LIMITS",
+    "OBJECT_COLUMNS",
     "REVOKE_TOKEN",
     "SELECT_ALL_LIMITS",
     "SELECT_LABELS",
@@ -100,4 +103,14 @@ COUNT_EDGES = "SELECT count(*) FROM associations WHERE portal_id = ?"
 FIND_LABEL = (
     f"SELECT {LABEL_COLUMNS} FROM labels WHERE portal_id = ? AND from_type = ? AND category = ?"
     " AND type_id = ? ORDER BY to_type LIMIT 1"
+)
+
+OBJECT_COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
+LIST_OBJECTS = (
+    f"SELECT {OBJECT_COLUMNS} FROM objects WHERE portal_id = ? AND object_type = ?"
+    " AND object_id >= ? ORDER BY object_id LIMIT ?"
+)
+LIST_ARCHIVED_OBJECTS = (
+    f"SELECT {OBJECT_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = ?"
+    " AND object_type = ? AND object_id >= ? ORDER BY object_id LIMIT ?"
 )

@@ -14,7 +14,7 @@ from assocdb.storage.sqlite_base import SQLiteBase, chunks
 
 __all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
 
-_COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
+_COLUMNS = q.OBJECT_COLUMNS
 
 
 def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
@@ -119,9 +119,7 @@ class SQLiteObjects(SQLiteBase):
     ) -> list[CrmObject]:
         rows = await self._read(
             lambda c: c.execute(
-                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = ? AND object_type = ?"
-                " AND object_id >= ? ORDER BY object_id LIMIT ?",
-                (portal_id, object_type, start_id, limit),
+                q.LIST_OBJECTS, (portal_id, object_type, start_id, limit)
             ).fetchall()
         )
         return [_object(portal_id, object_type, row) for row in rows]
@@ -145,9 +143,7 @@ class SQLiteObjects(SQLiteBase):
     ) -> list[tuple[CrmObject, int]]:
         rows = await self._read(
             lambda c: c.execute(
-                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = ?"
-                " AND object_type = ? AND object_id >= ? ORDER BY object_id LIMIT ?",
-                (portal_id, object_type, start_id, limit),
+                q.LIST_ARCHIVED_OBJECTS, (portal_id, object_type, start_id, limit)
             ).fetchall()
         )
         return [(_object(portal_id, object_type, r[:4]), r[4]) for r in rows]
