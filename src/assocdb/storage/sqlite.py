@@ -19,7 +19,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
-from assocdb.storage.sqlite_base import SQLiteBase, SQLiteTxCore, chunks
+from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
@@ -74,7 +74,7 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
         )
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
-        row = await self._read(lambda c: c.execute(q.FIND_TOKEN, (token_hash,)).fetchone())
+        row = await self._read_small(lambda c: c.execute(q.FIND_TOKEN, (token_hash,)).fetchone())
         if row is None:
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], bool(row[5]))
@@ -123,6 +123,8 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
             finally:
                 conn.execute("COMMIT")
 
+        if len(requests) * limit <= INLINE_READ_ROWS:
+            return await self._read_small(run)
         return await self._read(run)
 
     async def count_edges(self, portal_id: int) -> int:
