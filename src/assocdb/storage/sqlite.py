@@ -224,14 +224,7 @@ class _SQLiteTx(SQLiteTxCore):
             )
             upserts = [e for e in edges if e[2]]
             deletes = [e for e in edges if not e[2]]
-            text: dict[TypeSet, str] = {}  # a write holds few distinct type sets
-
-            def encoded(types: TypeSet) -> str:
-                found = text.get(types)
-                if found is None:
-                    found = text[types] = encode_types(types)
-                return found
-
+            encoded = encode_types  # memoised: a write holds few distinct type sets
             forward = [(portal, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in upserts]
             backward = [
                 (portal, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in upserts
