@@ -18,11 +18,15 @@ __all__ = [
     "INSERT_OBJECT",
     "LABEL_COLUMNS",
     "LIMIT_COLUMNS",
+    "LIST_ALL_LABELS",
     "LIST_ARCHIVED_OBJECTS",
     "LIST_OBJECTS",
     "LIST_RATE_LIMITS",
     "OBJECT_COLUMNS",
+    "RESET_COUNTERS",
     "REVOKE_TOKEN",
+    "SCAN_EDGES",
+    "SCAN_OBJECTS",
     "SELECT_ALL_LIMITS",
     "SELECT_LABELS",
     "SELECT_LIMITS",
@@ -113,4 +117,21 @@ LIST_OBJECTS = (
 LIST_ARCHIVED_OBJECTS = (
     f"SELECT {OBJECT_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = ?"
     " AND object_type = ? AND object_id >= ? ORDER BY object_id LIMIT ?"
+)
+
+# The test harness and export (storage/*_harness.py).
+RESET_COUNTERS = "UPDATE portals SET next_object_id = ?, next_type_id = ? WHERE portal_id = ?"
+SCAN_OBJECTS = (
+    "SELECT object_type, object_id, properties, created_at_ms, updated_at_ms"
+    " FROM objects WHERE portal_id = ? AND (object_type, object_id) > (?, ?)"
+    " ORDER BY object_type, object_id LIMIT ?"
+)
+SCAN_EDGES = (
+    "SELECT from_type, from_id, to_type, to_id, types FROM associations"
+    " WHERE portal_id = ? AND (from_type, from_id, to_type, to_id) > (?, ?, ?, ?)"
+    " ORDER BY from_type, from_id, to_type, to_id LIMIT ?"
+)
+LIST_ALL_LABELS = (
+    f"SELECT {LABEL_COLUMNS} FROM labels WHERE portal_id = ?"
+    " ORDER BY from_type, to_type, category, type_id"
 )

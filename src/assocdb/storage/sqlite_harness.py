@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from assocdb.domain.models import CrmObject, LabelDef, TypeSet
+from assocdb.storage import queries as q
 from assocdb.storage.sqlite_base import SQLiteBase
 from assocdb.storage.typesets import decode_types
 
@@ -23,10 +24,7 @@ class SQLiteHarness(SQLiteBase):
         def run(conn: sqlite3.Connection) -> None:
             for table in _PORTAL_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE portal_id = ?", (portal_id,))
-            conn.execute(
-                "UPDATE portals SET next_object_id = ?, next_type_id = ? WHERE portal_id = ?",
-                (FIRST_OBJECT_ID, FIRST_TYPE_ID, portal_id),
-            )
+            conn.execute(q.RESET_COUNTERS, (FIRST_OBJECT_ID, FIRST_TYPE_ID, portal_id))
 
         await self._write_tx(run)
 
@@ -35,12 +33,7 @@ class SQLiteHarness(SQLiteBase):
     ) -> list[CrmObject]:
         start = after or ("", 0)
         rows = await self._read(
-            lambda c: c.execute(
-                "SELECT object_type, object_id, properties, created_at_ms, updated_at_ms"
-                " FROM objects WHERE portal_id = ? AND (object_type, object_id) > (?, ?)"
-                " ORDER BY object_type, object_id LIMIT ?",
-                (portal_id, *start, limit),
-            ).fetchall()
+            lambda c: c.execute(q.SCAN_OBJECTS, (portal_id, *start, limit)).fetchall()
         )
         return [CrmObject(portal_id, t, i, json.loads(p), c, u) for t, i, p, c, u in rows]
 
@@ -49,21 +42,10 @@ class SQLiteHarness(SQLiteBase):
     ) -> list[tuple[str, int, str, int, TypeSet]]:
         start = after or ("", 0, "", 0)
         rows = await self._read(
-            lambda c: c.execute(
-                "SELECT from_type, from_id, to_type, to_id, types FROM associations"
-                " WHERE portal_id = ? AND (from_type, from_id, to_type, to_id) > (?, ?, ?, ?)"
-                " ORDER BY from_type, from_id, to_type, to_id LIMIT ?",
-                (portal_id, *start, limit),
-            ).fetchall()
+            lambda c: c.execute(q.SCAN_EDGES, (portal_id, *start, limit)).fetchall()
         )
         return [(f, fi, t, ti, decode_types(types)) for f, fi, t, ti, types in rows]
 
     async def list_all_labels(self, portal_id: int) -> list[LabelDef]:
-        rows = await self._read(
-            lambda c: c.execute(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = ? ORDER BY from_type, to_type, category, type_id",
-                (portal_id,),
-            ).fetchall()
-        )
+        rows = await self._read(lambda c: c.execute(q.LIST_ALL_LABELS, (portal_id,)).fetchall())
         return [LabelDef(*row) for row in rows]
