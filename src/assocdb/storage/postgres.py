@@ -26,7 +26,9 @@ from assocdb.storage.postgres_base import (
     lock_object_rows,
     unavailable,
 )
+from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
+from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.sql import pg
@@ -48,7 +50,14 @@ ORDER BY r.ord, a.to_id
 """
 
 
-class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBase):
+class PostgresStore(
+    PostgresObjects,
+    PostgresLabels,
+    PostgresHarness,
+    PostgresInventory,
+    PostgresExplorer,
+    PostgresBase,
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:

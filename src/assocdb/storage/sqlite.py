@@ -20,7 +20,9 @@ from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks
+from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
+from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.typesets import decode_types, encode_types
@@ -36,7 +38,9 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
+class SQLiteStore(
+    SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteInventory, SQLiteExplorer, SQLiteBase
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
