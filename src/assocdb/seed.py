@@ -17,19 +17,19 @@ number names a record that already exists in the portal. ``types``: integers are
 HUBSPOT_DEFINED typeIds, strings the portal's label names (``^name`` is the inverse side of
 a paired label between records of one type); the unlabeled type is always added.
 
-Everything is validated before anything is written (object types, keys, types,
-self-associations, one Primary per record), then associations go through the store's bulk
-path (``Store.bulk_put_edges``), both directions in one transaction per chunk. A pair that
-already exists in the store gets the document's label set.
+Everything that needs no write is validated first (object types, keys, types,
+self-associations, at most one Primary per record within the document). Then labels,
+records and associations are written in ONE transaction, the associations through the
+associations API's write plan (``WritePlan``, in bulk mode): a pair that already exists
+gets the document's label set, a Primary in the document moves away from the record's
+stored Primary (as ``batch/create`` does), and a write past a ``maxToObjectIds`` limit
+fails the whole seed with the API's error. See docs/seeding.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import csv
 import io
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,14 +37,14 @@ from typing import Any
 
 import msgspec
 
-from assocdb.domain.associations import PairTypesView
+from assocdb.domain.associations import CreateInput, PairTypesView, WritePlan
 from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.owners import NewOwner, OwnerService, owner_store
 from assocdb.domain.registry import Category, TypeKey, defined_pair
-from assocdb.domain.store import EdgeWrite, Store
+from assocdb.domain.store import Store, StoreTx
 from assocdb.errors import AssocdbError, ValidationError
 
 __all__ = [
@@ -265,39 +265,46 @@ async def seed_portal(
     names = await _label_names(store, portal_id, data.labels, types)
     await _validate_associations(store, portal_id, data, keys, types, names)
 
-    # 2. Labels, then objects.
-    service = LabelService(store, max_labels_per_pair=max_labels_per_pair)
-    made_labels = 0
-    for item in data.labels:
-        ft, tt = types(item.fromObjectType), types(item.toObjectType)
-        own = await store.list_labels(portal_id, ft.type_id, tt.type_id)
-        if any(d.name == item.name for d in own):
-            continue  # already there: seeding twice is harmless
-        await service.create(portal_id, ft, tt, item.name, item.label, item.inverseLabel)
-        made_labels += 1
-
+    # 2. One transaction: labels, objects, then associations through the API's write
+    # plan, so a seed is applied wholly or not at all, and moves Primaries and respects
+    # limits exactly as the API does against what is already stored.
+    labels = LabelService(store, max_labels_per_pair=max_labels_per_pair)
+    pairs = {(types(i.fromObjectType).type_id, types(i.toObjectType).type_id) for i in data.labels}
+    pairs |= {(types(f).type_id, types(t).type_id) for f, _, t, _, _ in data.associations}
     await _seed_owners(store, portal_id, data.owners)
-    ids: dict[str, list[int]] = {}
-    total_objects = len(data.objects)
-    done = 0
-    report("objects", 0, total_objects)
-    created_at = now_ms()
-    for type_id, rows in by_type.items():
-        got: list[int] = []
-        for start in range(0, len(rows), CHUNK):
-            made = await store.create_objects(
-                portal_id, type_id, rows[start : start + CHUNK], created_at
-            )
-            got.extend(o.object_id for o in made)
-            done += len(made)
-            report("objects", done, total_objects)
-        ids[type_id] = got
+    async with store.transaction(portal_id) as tx:
+        # Exclusive: the seed creates labels on some of these pairs and checks limits on all.
+        await tx.lock_pairs(sorted(pairs), exclusive=True)
+        made_labels = 0
+        for item in data.labels:
+            ft, tt = types(item.fromObjectType), types(item.toObjectType)
+            own = await tx.labels_for_write(ft.type_id, tt.type_id)
+            if any(d.name == item.name for d in own):
+                continue  # already there: seeding twice is harmless
+            await labels.create_in(tx, ft, tt, item.name, item.label, item.inverseLabel)
+            made_labels += 1
 
-    # 3. Associations: canonical direction, merged, checked, written in bulk.
-    groups = await _edges(store, portal_id, data, types, keys, ids)
-    total = sum(len(g) for g in groups.values())
-    report("associations", 0, total)
-    await _write_edges(store, portal_id, groups, lambda done: report("associations", done, total))
+        ids: dict[str, list[int]] = {}
+        total_objects = len(data.objects)
+        done = 0
+        report("objects", 0, total_objects)
+        created_at = now_ms()
+        for type_id, rows in by_type.items():
+            got: list[int] = []
+            for start in range(0, len(rows), CHUNK):
+                made = await tx.create_objects(type_id, rows[start : start + CHUNK], created_at)
+                got.extend(o.object_id for o in made)
+                done += len(made)
+                report("objects", done, total_objects)
+            ids[type_id] = got
+
+        # 3. Associations: canonical direction, merged, then the write plan in bulk mode.
+        own = await _all_labels(tx, pairs)
+        groups = _edges(own, data, types, keys, ids)
+        total = sum(len(g) for g in groups.values())
+        report("associations", 0, total)
+        await _write_edges(tx, groups, lambda done: report("associations", done, total))
+    await store.analyze()  # statistics for the freshly loaded rows
 
     plural = {types(name).type_id: types(name).plural for name, _, _ in data.objects}
     id_map: dict[str, dict[str, str]] = {
@@ -316,39 +323,31 @@ async def _seed_owners(store: Store, portal_id: int, owners: Sequence[SeedOwner]
 
 
 async def _write_edges(
-    store: Store,
-    portal_id: int,
-    groups: dict[tuple[str, str], list[EdgeWrite]],
+    tx: StoreTx,
+    groups: dict[tuple[str, str], list[CreateInput]],
     progress: Callable[[int], None],
 ) -> None:
-    """Chunks of edges, two in flight: the next chunk's rows are built while the store
-    writes the previous one (SQLite writes on its own thread, PostgreSQL on another
-    connection); every chunk is one transaction holding both directions."""
-    in_flight: deque[tuple[asyncio.Future[None], int]] = deque()
+    """Chunks of pairs through ``WritePlan``: each input is checked as a
+    ``batch/create`` input would be (records, types, limits on both sides, a new Primary
+    moving away from the record's stored one); the first failure aborts the seed."""
     written = 0
-    try:
-        for (a, b), edges in groups.items():
-            for start in range(0, len(edges), CHUNK):
-                chunk = edges[start : start + CHUNK]
-                write = asyncio.ensure_future(store.bulk_put_edges(portal_id, a, b, chunk))
-                in_flight.append((write, len(chunk)))
-                if len(in_flight) > 1:
-                    done, count = in_flight.popleft()
-                    await done
-                    written += count
-                    progress(written)
-        while in_flight:
-            done, count = in_flight.popleft()
-            await done
-            written += count
+    for (a, b), inputs in groups.items():
+        from_type, to_type = resolve_object_type(a), resolve_object_type(b)
+        for start in range(0, len(inputs), CHUNK):
+            chunk = inputs[start : start + CHUNK]
+            plan = await WritePlan.open(tx, from_type, to_type)
+            for outcome in await plan.set_all(chunk, replace=True, bulk=True):
+                if isinstance(outcome, AssocdbError):
+                    raise outcome
+            await plan.flush()
+            written += len(chunk)
             progress(written)
-        await store.analyze()  # statistics for the freshly loaded rows
-    finally:
-        for pending, _ in in_flight:
-            pending.cancel()
-        for pending, _ in in_flight:
-            with contextlib.suppress(BaseException):
-                await pending
+
+
+async def _all_labels(tx: StoreTx, pairs: Iterable[tuple[str, str]]) -> list[LabelDef]:
+    """The portal's labels on ``pairs``, both directions, as the transaction sees them."""
+    directions = {d for a, b in pairs for d in ((a, b), (b, a))}
+    return [d for a, b in sorted(directions) for d in await tx.labels_for_write(a, b)]
 
 
 async def _label_names(
@@ -432,16 +431,14 @@ def _check_refs(
             )
 
 
-async def _edges(
-    store: Store,
-    portal_id: int,
+def _edges(
+    own: Sequence[LabelDef],
     data: SeedData,
     types: _Types,
     keys: dict[str, dict[str, int]],
     ids: dict[str, list[int]],
-) -> dict[tuple[str, str], list[EdgeWrite]]:
+) -> dict[tuple[str, str], list[CreateInput]]:
     """Every association once, from its smaller end, with the union of its types."""
-    own = await store.list_all_labels(portal_id)
     views: dict[tuple[str, str], PairTypesView] = {}
 
     def view(a: str, b: str) -> PairTypesView:
@@ -492,19 +489,17 @@ async def _edges(
         before = group.get((f, t))
         group[(f, t)] = pair_keys if before is None else before | pair_keys
 
-    groups: dict[tuple[str, str], list[EdgeWrite]] = {}
+    groups: dict[tuple[str, str], list[CreateInput]] = {}
     for (a, b), pairs in merged.items():
-        v = view(a, b)
-        _check_primaries(v, pairs, types(a), types(b))
-        typesets: dict[frozenset[TypeKey], tuple[TypeSet, TypeSet]] = {}
-        edges: list[EdgeWrite] = []
+        _check_primaries(view(a, b), pairs, types(a), types(b))
+        sorted_keys: dict[frozenset[TypeKey], tuple[tuple[int, int], ...]] = {}
+        inputs: list[CreateInput] = []
         for (f, t), pair_keys in sorted(pairs.items()):
-            both = typesets.get(pair_keys)
-            if both is None:
-                forward = tuple(sorted(pair_keys))
-                both = typesets[pair_keys] = (forward, tuple(sorted(v.inverse(k) for k in forward)))
-            edges.append((f, t, both[0], both[1]))
-        groups[(a, b)] = edges
+            found = sorted_keys.get(pair_keys)
+            if found is None:
+                found = sorted_keys[pair_keys] = tuple(sorted(pair_keys))
+            inputs.append(CreateInput(f, t, found))
+        groups[(a, b)] = inputs
     return groups
 
 

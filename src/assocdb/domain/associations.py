@@ -15,7 +15,7 @@ from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.paging import CursorCodec
 from assocdb.domain.registry import Category, DefinedType, PairTypes, TypeKey, defined_pair
-from assocdb.domain.store import PageRows, Store, StoreTx
+from assocdb.domain.store import AssociationStore, PageRows, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "PairTypesView",
     "ReadInput",
     "SetResult",
+    "WritePlan",
 ]
 
 MAX_LIST_LIMIT = 500
@@ -139,7 +140,9 @@ class PairTypesView:
 
 
 class AssociationService:
-    def __init__(self, store: Store, cursors: CursorCodec, *, batch_page_size: int = 500) -> None:
+    def __init__(
+        self, store: AssociationStore, cursors: CursorCodec, *, batch_page_size: int = 500
+    ) -> None:
         self.store = store
         self.cursors = cursors
         self.batch_page_size = batch_page_size
@@ -265,16 +268,7 @@ class AssociationService:
         the record's previous primary (reference 9.4), and the portal's ``maxToObjectIds``
         limits hold on both sides (reference 2)."""
         async with self._plan(portal_id, from_type, to_type) as plan:
-            await plan.lock([(i.from_id, i.to_id) for i in inputs])
-            await plan.load_for_set(inputs)
-            results: list[SetResult | AssocdbError] = []
-            for item in inputs:
-                outcome = plan.set(item, replace=replace)
-                if isinstance(outcome, AssocdbError):
-                    results.append(outcome)
-                else:
-                    results.append(SetResult(item.from_id, item.to_id, plan.view.describe(outcome)))
-        return results
+            return await plan.set_all(inputs, replace=replace)
 
     async def remove_types(
         self,
@@ -314,28 +308,10 @@ class AssociationService:
     @asynccontextmanager
     async def _plan(
         self, portal_id: int, from_type: ObjectType, to_type: ObjectType
-    ) -> AsyncIterator[_WritePlan]:
-        limits = await self.store.list_limits(portal_id, from_type.type_id, to_type.type_id)
-        inverse_limits = await self.store.list_limits(portal_id, to_type.type_id, from_type.type_id)
-        forward, backward = from_type.type_id, to_type.type_id
+    ) -> AsyncIterator[WritePlan]:
         async with self.store.transaction(portal_id) as tx:
-            # Labels are read inside the transaction (and held, on PostgreSQL), so a label
-            # deleted concurrently can never end up on a new edge.
-            view = PairTypesView(
-                defined_pair(forward, backward), await tx.labels_for_write(forward, backward)
-            )
-            reverse_view = PairTypesView(
-                defined_pair(backward, forward), await tx.labels_for_write(backward, forward)
-            )
-            plan = _WritePlan(
-                tx,
-                view,
-                reverse_view,
-                from_type,
-                to_type,
-                {(d.category, d.type_id): d.max_to_object_ids for d in limits},
-                {(d.category, d.type_id): d.max_to_object_ids for d in inverse_limits},
-            )
+            await tx.lock_pairs([(from_type.type_id, to_type.type_id)], exclusive=False)
+            plan = await WritePlan.open(tx, from_type, to_type)
             yield plan
             await plan.flush()
 
@@ -354,8 +330,12 @@ class _Describer:
         return found
 
 
-class _WritePlan:
+class WritePlan:
     """The pairs a write touches, changed in memory and written once at the end.
+
+    It runs inside a unit of work (``StoreTx``) whose caller holds the pair's lock
+    (``lock_pairs``, shared): the labels and limits it checks against are read here, in
+    that transaction, so neither can change before the plan is flushed.
 
     ``state`` maps (from_id, to_id) to the forward type set; an empty set means the pair
     is to be removed. With limits set, ``counts`` tracks how many pairs each record has
@@ -383,10 +363,58 @@ class _WritePlan:
         # The pairs in ``state`` of each record, by side (0: from, 1: to): moving a Primary
         # looks only at the record's own pairs, never at the whole batch.
         self.pairs_of: dict[tuple[int, int], set[tuple[int, int]]] = {}
-        self.dirty: set[tuple[int, int]] = set()
+        # Insertion-ordered (a dict): imports arrive in key order and are written so.
+        self.dirty: dict[tuple[int, int], None] = {}
+        self.default = view.default_key
         self.from_ok: set[int] = set()
         self.to_ok: set[int] = set()
         self.counts: dict[tuple[str, int, TypeKey], int] = {}
+        # Memos per distinct type list/set (few distinct ones, many pairs).
+        self._resolved: dict[tuple[TypeRef, ...], tuple[TypeKey, ...] | AssocdbError] = {}
+        self._with_default: dict[tuple[TypeKey, ...], TypeSet] = {}
+        self._unique: dict[TypeSet, tuple[TypeKey, ...]] = {}
+        self._inverses: dict[TypeSet, TypeSet] = {}
+
+    @classmethod
+    async def open(cls, tx: StoreTx, from_type: ObjectType, to_type: ObjectType) -> WritePlan:
+        """A plan for one pair of object types, with its labels and limits as ``tx`` sees
+        them (the caller holds the pair's lock)."""
+        forward, backward = from_type.type_id, to_type.type_id
+        view = PairTypesView(
+            defined_pair(forward, backward), await tx.labels_for_write(forward, backward)
+        )
+        reverse_view = PairTypesView(
+            defined_pair(backward, forward), await tx.labels_for_write(backward, forward)
+        )
+        limits = await tx.list_limits(forward, backward)
+        inverse_limits = await tx.list_limits(backward, forward)
+        return cls(
+            tx,
+            view,
+            reverse_view,
+            from_type,
+            to_type,
+            {(d.category, d.type_id): d.max_to_object_ids for d in limits},
+            {(d.category, d.type_id): d.max_to_object_ids for d in inverse_limits},
+        )
+
+    async def set_all(
+        self, inputs: Sequence[CreateInput], *, replace: bool, bulk: bool = False
+    ) -> list[SetResult | AssocdbError]:
+        """Lock, load and apply ``inputs`` in order; one outcome per input. Nothing is
+        written until ``flush``. ``bulk`` (imports): load every from-record's edges in one
+        pass instead of probing each pair; the checks are the same."""
+        await self.lock([(i.from_id, i.to_id) for i in inputs])
+        await self.load_for_set(inputs, bulk=bulk)
+        describe = _Describer(self.view)
+        results: list[SetResult | AssocdbError] = []
+        for item in inputs:
+            outcome = self.set(item, replace=replace)
+            if isinstance(outcome, AssocdbError):
+                results.append(outcome)
+            else:
+                results.append(SetResult(item.from_id, item.to_id, describe(outcome)))
+        return results
 
     @property
     def same_type(self) -> bool:
@@ -406,17 +434,18 @@ class _WritePlan:
         for pair, types in found.items():
             self._known(pair, types)
 
-    async def load_for_set(self, inputs: Sequence[CreateInput]) -> None:
+    async def load_for_set(self, inputs: Sequence[CreateInput], *, bulk: bool = False) -> None:
         from_type, to_type = self.from_type.type_id, self.to_type.type_id
         self.from_ok = await self.tx.existing_object_ids(from_type, [i.from_id for i in inputs])
         self.to_ok = await self.tx.existing_object_ids(to_type, [i.to_id for i in inputs])
-        await self.load_pairs([(i.from_id, i.to_id) for i in inputs])
+        if not bulk:
+            await self.load_pairs([(i.from_id, i.to_id) for i in inputs])
         # Every pair of a record that may lose its Primary or hit a limit must be known.
-        keys = [[k for k in map(self.resolve, i.types) if k is not None] for i in inputs]
+        keys = [self._keys(i) for i in inputs]
         whole_from = {
             i.from_id
             for i, ks in zip(inputs, keys, strict=True)
-            if self.limits or any(self.view.one_per_from(k) for k in ks)
+            if bulk or self.limits or any(self.view.one_per_from(k) for k in ks)
         }
         whole_to = {
             i.to_id
@@ -441,6 +470,11 @@ class _WritePlan:
 
     # -- validation ----------------------------------------------------------------
 
+    def _keys(self, item: CreateInput) -> tuple[TypeKey, ...]:
+        """The valid types of an input (an invalid one fails the input later anyway)."""
+        found = self.resolve_all(item, self.from_type, self.to_type)
+        return () if isinstance(found, AssocdbError) else found
+
     def resolve(self, ref: TypeRef) -> TypeKey | None:
         """A type given by the client; a missing category (2026-03 style) is inferred."""
         category, type_id = ref
@@ -457,6 +491,15 @@ class _WritePlan:
         return None
 
     def resolve_all(
+        self, item: CreateInput, from_type: ObjectType, to_type: ObjectType
+    ) -> tuple[TypeKey, ...] | AssocdbError:
+        # Memoised per list of types: batches and imports repeat a few lists many times.
+        found = self._resolved.get(item.types)
+        if found is None:
+            found = self._resolved[item.types] = self._resolve_all(item, from_type, to_type)
+        return found
+
+    def _resolve_all(
         self, item: CreateInput, from_type: ObjectType, to_type: ObjectType
     ) -> tuple[TypeKey, ...] | AssocdbError:
         keys = []
@@ -478,11 +521,13 @@ class _WritePlan:
                 f"A {from_type.name} cannot be associated with itself ({item.from_id}).",
                 sub_category="crm.associations.INVALID_ASSOCIATION",
             )
-        if self.view.default_key is None:
+        if self.default is None:
             return invalid_type(None, from_type, to_type)
         return self.resolve_all(item, from_type, to_type)
 
     def _over_limit(self, pair: tuple[int, int], types: TypeSet) -> AssocdbError | None:
+        if not self.limits and not self.inverse_limits:
+            return None
         added = set(types) - set(self.state.get(pair, ()))
         for key in sorted(added):
             cap = self.limits.get(key)
@@ -501,18 +546,31 @@ class _WritePlan:
         if isinstance(keys, AssocdbError):
             return keys
         pair = (item.from_id, item.to_id)
-        default = self.view.default_key
+        default = self.default
         assert default is not None
-        base: set[TypeKey] = {default} if replace else {default, *self.state.get(pair, ())}
-        types = tuple(sorted(base | set(keys)))
+        if replace:
+            types = self._with_default.get(keys)
+            if types is None:
+                types = self._with_default[keys] = tuple(sorted({default, *keys}))
+        else:
+            types = tuple(sorted({default, *self.state.get(pair, ()), *keys}))
         error = self._over_limit(pair, types)
         if error is not None:
             return error
-        for key in types:
-            if self.view.one_per_from(key) or self.view.one_per_to(key):
-                self._take_primary(pair, key)
+        for key in self._primaries(types):
+            self._take_primary(pair, key)
         self._set(pair, types)
         return types
+
+    def _primaries(self, types: TypeSet) -> tuple[TypeKey, ...]:
+        """The types of a set that are unique per record (Primary), memoised per set."""
+        found = self._unique.get(types)
+        if found is None:
+            view = self.view
+            found = self._unique[types] = tuple(
+                k for k in types if view.one_per_from(k) or view.one_per_to(k)
+            )
+        return found
 
     def remove(self, pair: tuple[int, int], keys: tuple[TypeKey, ...]) -> None:
         current = self.state.get(pair, ())
@@ -551,13 +609,13 @@ class _WritePlan:
             self._count(pair, types, +1)
         self.state[pair] = types
         self._index(pair)
-        self.dirty.add(pair)
+        self.dirty[pair] = None
         if self.same_type:
             # Same-type pairs: the inverse edge lives in this same state map.
             inverse = (pair[1], pair[0])
             self.state[inverse] = self._inverse(types)
             self._index(inverse)
-            self.dirty.discard(inverse)
+            self.dirty.pop(inverse, None)
 
     def _count(self, pair: tuple[int, int], types: TypeSet, delta: int) -> None:
         for key in types:
@@ -567,12 +625,14 @@ class _WritePlan:
             self.counts[backward] = self.counts.get(backward, 0) + delta
 
     def _inverse(self, types: TypeSet) -> TypeSet:
-        return tuple(sorted(self.view.inverse(k) for k in types))
+        found = self._inverses.get(types)
+        if found is None:
+            found = self._inverses[types] = tuple(sorted(self.view.inverse(k) for k in types))
+        return found
 
     async def flush(self) -> None:
         edges = [
-            (f, t, self.state[(f, t)], self._inverse(self.state[(f, t)]))
-            for f, t in sorted(self.dirty)
+            (f, t, self.state[(f, t)], self._inverse(self.state[(f, t)])) for f, t in self.dirty
         ]
         if edges:
             await self.tx.put_pairs(self.from_type.type_id, self.to_type.type_id, edges)

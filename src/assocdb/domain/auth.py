@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from assocdb.domain.models import TokenRecord
-from assocdb.domain.store import Store
+from assocdb.domain.store import AuthStore
 from assocdb.errors import ErrorDetail, InvalidAuthentication, MissingScopes, ValidationError
 
 __all__ = [
@@ -82,7 +82,7 @@ def parse_scopes(text: str) -> frozenset[str]:
 
 
 async def issue_token(
-    store: Store,
+    store: AuthStore,
     portal_id: int,
     scopes: frozenset[str],
     now_ms: int,
@@ -123,7 +123,7 @@ class TokenCache:
         self._clock = clock
         self._entries: dict[str, tuple[TokenRecord, float]] = {}
 
-    async def find(self, store: Store, digest: str) -> TokenRecord | None:
+    async def find(self, store: AuthStore, digest: str) -> TokenRecord | None:
         now = self._clock()
         hit = self._entries.get(digest)
         if hit is not None and now - hit[1] < self.ttl_s:
@@ -142,7 +142,7 @@ class TokenCache:
 
 
 async def authenticate(
-    store: Store, authorization: str | None, now_ms: int, cache: TokenCache | None = None
+    store: AuthStore, authorization: str | None, now_ms: int, cache: TokenCache | None = None
 ) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or a 401."""
     if not authorization:

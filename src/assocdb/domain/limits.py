@@ -19,7 +19,7 @@ from assocdb.domain.associations import PairTypesView
 from assocdb.domain.models import LimitDef
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.registry import Category, TypeKey, defined_pair
-from assocdb.domain.store import Store
+from assocdb.domain.store import LabelStore, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -54,7 +54,7 @@ class LimitView:
 
 
 class LimitService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: LabelStore) -> None:
         self.store = store
 
     # -- reads ------------------------------------------------------------------------
@@ -110,11 +110,13 @@ class LimitService:
         """Remove limits, back to the system default. A type that is not valid for the pair
         fails the whole request before anything changes; a type without a limit is skipped
         [inferred]."""
-        view = await self._view(portal_id, from_type.type_id, to_type.type_id)
-        for key in keys:
-            if not view.is_valid(key):
-                raise invalid_config_type(key, from_type, to_type)
-        await self.store.delete_limits(portal_id, from_type.type_id, to_type.type_id, keys)
+        async with self.store.transaction(portal_id) as tx:
+            await tx.lock_pairs([(from_type.type_id, to_type.type_id)], exclusive=True)
+            view = await _tx_view(tx, from_type.type_id, to_type.type_id)
+            for key in keys:
+                if not view.is_valid(key):
+                    raise invalid_config_type(key, from_type, to_type)
+            await tx.delete_limits(from_type.type_id, to_type.type_id, keys)
 
     async def _apply(
         self,
@@ -125,37 +127,47 @@ class LimitService:
         *,
         creating: bool,
     ) -> list[LimitView | AssocdbError]:
-        view = await self._view(portal_id, from_type.type_id, to_type.type_id)
-        current = {
-            (d.category, d.type_id): d.max_to_object_ids
-            for d in await self.store.list_limits(portal_id, from_type.type_id, to_type.type_id)
-        }
-        checker = _Checker(view, current, from_type, to_type)
-        out: list[LimitView | AssocdbError] = []
-        writes: dict[TypeKey, int] = {}
-        for item in inputs:
-            key: TypeKey = (item.category, item.type_id)
-            error = checker.check(key, item.max_to_object_ids, creating=creating)
-            if error is not None:
-                out.append(error)
-                continue
-            current[key] = writes[key] = item.max_to_object_ids
-            out.append(
-                LimitView(item.category, item.type_id, view.label(key), item.max_to_object_ids)
-            )
-        if writes:
-            await self.store.put_limits(
-                portal_id,
-                [
-                    LimitDef(from_type.type_id, to_type.type_id, c, t, n)
-                    for (c, t), n in writes.items()
-                ],
-            )
+        async with self.store.transaction(portal_id) as tx:
+            # Exclusive on the pair: the checks below (ranges against the other limits)
+            # and the write see no concurrent limit change, and association writes
+            # (shared) check against the limits either before or after this one.
+            await tx.lock_pairs([(from_type.type_id, to_type.type_id)], exclusive=True)
+            view = await _tx_view(tx, from_type.type_id, to_type.type_id)
+            current = {
+                (d.category, d.type_id): d.max_to_object_ids
+                for d in await tx.list_limits(from_type.type_id, to_type.type_id)
+            }
+            checker = _Checker(view, current, from_type, to_type)
+            out: list[LimitView | AssocdbError] = []
+            writes: dict[TypeKey, int] = {}
+            for item in inputs:
+                key: TypeKey = (item.category, item.type_id)
+                error = checker.check(key, item.max_to_object_ids, creating=creating)
+                if error is not None:
+                    out.append(error)
+                    continue
+                current[key] = writes[key] = item.max_to_object_ids
+                out.append(
+                    LimitView(item.category, item.type_id, view.label(key), item.max_to_object_ids)
+                )
+            if writes:
+                await tx.put_limits(
+                    [
+                        LimitDef(from_type.type_id, to_type.type_id, c, t, n)
+                        for (c, t), n in writes.items()
+                    ]
+                )
         return out
 
     async def _view(self, portal_id: int, from_type: str, to_type: str) -> PairTypesView:
         own = await self.store.list_labels(portal_id, from_type, to_type)
         return PairTypesView(defined_pair(from_type, to_type), own)
+
+
+async def _tx_view(tx: StoreTx, from_type: str, to_type: str) -> PairTypesView:
+    return PairTypesView(
+        defined_pair(from_type, to_type), await tx.labels_for_write(from_type, to_type)
+    )
 
 
 def _shown(view: PairTypesView, d: LimitDef) -> LimitView:

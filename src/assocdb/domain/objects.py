@@ -17,12 +17,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assocdb.domain.associations import AssociationService, CreateInput, TypeRef
+from assocdb.domain.associations import AssociationService, CreateInput, TypeRef, WritePlan
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair, defined_pairs
-from assocdb.domain.store import Store
+from assocdb.domain.store import ObjectStore, RecordStore, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -235,7 +235,7 @@ def _shown(ref: TypeRef) -> str:
 class _TargetResolver:
     """Finds the object type an association type leads to, from one from-type."""
 
-    def __init__(self, store: Store, portal_id: int, from_type: ObjectType) -> None:
+    def __init__(self, store: ObjectStore, portal_id: int, from_type: ObjectType) -> None:
         self.store = store
         self.portal_id = portal_id
         self.from_type = from_type
@@ -269,6 +269,44 @@ class _Planned:
     properties: dict[str, str]
     by_type: dict[str, list[AssociationInput]] = field(default_factory=dict)
     invalid: _Invalid = field(default_factory=_Invalid)
+
+
+async def _associate(
+    tx: StoreTx,
+    object_type: ObjectType,
+    plans: Sequence[_Planned],
+    created: Sequence[CrmObject],
+) -> dict[int, AssocdbError]:
+    """Plan the associations of new records in ``tx`` and write them; the first error of
+    each record that failed, whose associations are then not written at all.
+
+    A failed record's other associations may already be in the plan, so the plans are
+    made again without it until none fails (each round drops at least one record, and
+    dropping changes can only free limits, so this ends fast)."""
+    failed: dict[int, AssocdbError] = {}
+    while True:
+        groups: dict[str, list[CreateInput]] = {}
+        for plan, obj in zip(plans, created, strict=True):
+            if obj.object_id in failed:
+                continue
+            for to_type, items in plan.by_type.items():
+                groups.setdefault(to_type, []).extend(
+                    CreateInput(obj.object_id, a.to_id, a.types) for a in items
+                )
+        writes: list[WritePlan] = []
+        new_failures = False
+        for to_type, inputs in sorted(groups.items()):
+            write = await WritePlan.open(tx, object_type, resolve_object_type(to_type))
+            outcomes = await write.set_all(inputs, replace=False)
+            writes.append(write)
+            for item, outcome in zip(inputs, outcomes, strict=True):
+                if isinstance(outcome, AssocdbError) and item.from_id not in failed:
+                    failed[item.from_id] = outcome
+                    new_failures = True
+        if not new_failures:
+            for write in writes:
+                await write.flush()
+            return failed
 
 
 # -- association type names in v3 reads --------------------------------------------------
@@ -338,7 +376,7 @@ ResolveMerged = Callable[[int, ObjectType, int], Awaitable[int | None]]
 
 
 class ObjectService:
-    def __init__(self, store: Store, *, association_page: int = 500) -> None:
+    def __init__(self, store: RecordStore, *, association_page: int = 500) -> None:
         self.store = store
         self.association_page = association_page
         self.record_checks: list[RecordCheck] = []
@@ -372,27 +410,33 @@ class ObjectService:
         portal_id: int,
         object_type: ObjectType,
         inputs: Sequence[NewObject],
-        associations: AssociationService,
+        associations: AssociationService | None = None,
     ) -> list[CrmObject | AssocdbError]:
         """Create records with their associations, one outcome per input, in order.
 
         Every association is validated before anything is created: an input with an
         invalid type or a missing target record is an error and is not created. The
-        associations are then added (``replace=False``) through the association service;
-        a record whose associations still fail (a target archived meanwhile, a portal
-        limit) is removed again, so no input ends half-done.
+        records and their associations (added with ``replace=False``, through the same
+        write plan as the associations API) are then written in one transaction. An input
+        whose associations still fail there (a target archived meanwhile, a portal limit)
+        is left out of it, so a record exists if and only if the client is told it was
+        created, with all its associations, whatever crashes when.
+
+        ``associations`` is no longer used (the write plan runs in this transaction); it is
+        accepted so that existing callers keep working.
         """
         plans = await self._plan(portal_id, object_type, inputs)
         valid = [p for p in plans if p.invalid.error() is None]
         await self._check_records(portal_id, object_type, [(p.properties, None) for p in valid])
-        created = await self.store.create_objects(
-            portal_id, object_type.type_id, [p.properties for p in valid], now_ms()
-        )
-        failed = await self._associate(portal_id, object_type, valid, created, associations)
-        if failed:
-            await self.store.archive_objects(
-                portal_id, object_type.type_id, sorted(failed), now_ms(), purge=True
+        async with self.store.transaction(portal_id) as tx:
+            to_types = sorted({t for p in valid for t in p.by_type})
+            await tx.lock_pairs([(object_type.type_id, t) for t in to_types], exclusive=False)
+            created = await tx.create_objects(
+                object_type.type_id, [p.properties for p in valid], now_ms()
             )
+            failed = await _associate(tx, object_type, valid, created)
+            if failed:
+                await tx.purge_objects(object_type.type_id, sorted(failed))
         made = iter(created)
         outcomes: list[CrmObject | AssocdbError] = []
         for plan in plans:
@@ -455,31 +499,6 @@ class ObjectService:
                 for item in items:
                     if item.to_id not in existing[to_type]:
                         plan.invalid.objects.append(f"{name}={item.to_id}")
-
-    async def _associate(
-        self,
-        portal_id: int,
-        object_type: ObjectType,
-        plans: Sequence[_Planned],
-        created: Sequence[CrmObject],
-        associations: AssociationService,
-    ) -> dict[int, AssocdbError]:
-        """Add the planned associations; the first error of each record that failed."""
-        groups: dict[str, list[CreateInput]] = {}
-        for plan, obj in zip(plans, created, strict=True):
-            for to_type, items in plan.by_type.items():
-                groups.setdefault(to_type, []).extend(
-                    CreateInput(obj.object_id, a.to_id, a.types) for a in items
-                )
-        failed: dict[int, AssocdbError] = {}
-        for to_type, inputs in groups.items():
-            outcomes = await associations.set_types(
-                portal_id, object_type, resolve_object_type(to_type), inputs, replace=False
-            )
-            for item, outcome in zip(inputs, outcomes, strict=True):
-                if isinstance(outcome, AssocdbError):
-                    failed.setdefault(item.from_id, outcome)
-        return failed
 
     # -- reads ----------------------------------------------------------------------
 

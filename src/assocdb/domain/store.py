@@ -16,7 +16,23 @@ from typing import Protocol
 
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
-__all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx"]
+__all__ = [
+    "AdminStore",
+    "AssociationStore",
+    "AuthStore",
+    "EdgeWrite",
+    "GraphStore",
+    "LabelStore",
+    "Lifecycle",
+    "ObjectStore",
+    "PageRequest",
+    "PageRows",
+    "RecordStore",
+    "Store",
+    "StoreTx",
+    "UniqueViolation",
+    "UnitOfWork",
+]
 
 PageRequest = tuple[int, int]
 """(from_id, after_to_id): read edges of from_id with to_id > after_to_id (-1: from the start)."""
@@ -28,8 +44,31 @@ EdgeWrite = tuple[int, int, TypeSet, TypeSet]
 """(from_id, to_id, forward types, inverse types); empty types delete the pair."""
 
 
+class UniqueViolation(Exception):
+    """A write broke a uniqueness the schema holds (e.g. a label name per pair).
+
+    Storage raises it instead of its driver's error so the domain can answer with the same
+    HubSpot-shaped error a sequential duplicate gets. The transaction is then unusable (on
+    PostgreSQL it is aborted): the caller must let it roll back."""
+
+
 class StoreTx(Protocol):
-    """Operations inside one write transaction, bound to one portal."""
+    """Operations inside one write transaction (the unit of work), bound to one portal.
+
+    Every check-then-write of the domain runs on one of these, so the check sees what the
+    write will change. Locking, in the order every writer takes it:
+
+    1. ``lock_pairs``: per portal and unordered object-type pair. Association writes take
+       it shared, label and limit changes exclusive. On PostgreSQL it is a fair
+       (queued) lock, so a label change waits for the writers already running, not for
+       those that come after it; on SQLite ``BEGIN IMMEDIATE`` already serialises.
+    2. ``lock_records``: the records whose edges are read and rewritten.
+    """
+
+    async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
+        """Hold the (from type, to type) pairs (either direction) until the transaction
+        ends; take every pair a transaction needs in one call (sorted inside)."""
+        ...
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Hold these (object type, id) records until the transaction ends, so concurrent
@@ -48,17 +87,53 @@ class StoreTx(Protocol):
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None: ...
 
-    async def add_labels(self, labels: Sequence[LabelDef]) -> None: ...
+    async def add_labels(self, labels: Sequence[LabelDef]) -> None:
+        """Raises ``UniqueViolation`` if a name or typeId is taken on the pair."""
+        ...
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
-        """The portal's labels of one direction, as this transaction sees them; they cannot
-        be deleted before it ends."""
+        """The portal's labels of one direction, as this transaction sees them; with the
+        pair locked (``lock_pairs``) they cannot change before it ends."""
+        ...
+
+    async def update_labels(self, labels: Sequence[LabelDef]) -> None:
+        """Set the display ``label`` of existing definitions; names and ids never change."""
+        ...
+
+    async def delete_label(self, label: LabelDef) -> bool:
+        """Both directions and their limits; False (nothing changed) if an edge uses it."""
         ...
 
     async def allocate_type_ids(self, count: int) -> int: ...
 
+    async def list_limits(self, from_type: str, to_type: str) -> list[LimitDef]: ...
 
-class Store(Protocol):
+    async def put_limits(self, limits: Sequence[LimitDef]) -> None: ...
+
+    async def delete_limits(
+        self, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None: ...
+
+    async def create_objects(
+        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+    ) -> list[CrmObject]:
+        """New records with ids allocated per portal (gaps are fine: a rolled-back
+        transaction gives its ids back to nobody)."""
+        ...
+
+    async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        """Delete records created in this transaction that must not be kept (they have no
+        edges yet: edges are written at the end of the unit of work)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """Every service that writes opens its unit of work here."""
+
+    def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
+
+
+class Lifecycle(Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -66,6 +141,10 @@ class Store(Protocol):
     async def ping(self) -> None: ...
 
     async def secret(self) -> bytes: ...
+
+
+class AuthStore(Protocol):
+    """Portals, tokens and per-portal rate-limit policies (domain/auth.py, http/ratelimit.py)."""
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal: ...
 
@@ -89,7 +168,9 @@ class Store(Protocol):
         """Every portal with a policy of its own."""
         ...
 
-    # -- objects (storage/sqlite_objects.py) ----------------------------------------
+
+class ObjectStore(UnitOfWork, Protocol):
+    """CRM records (domain/objects.py)."""
 
     async def create_objects(
         self,
@@ -151,7 +232,9 @@ class Store(Protocol):
         """The portal's label with this (category, typeId) from ``from_type``, any to-type."""
         ...
 
-    # -- labels and limits (storage/sqlite_labels.py) --------------------------------
+
+class LabelStore(UnitOfWork, Protocol):
+    """A portal's own labels and limits (domain/labels.py, domain/limits.py)."""
 
     async def list_labels(self, portal_id: int, from_type: str, to_type: str) -> list[LabelDef]: ...
 
@@ -171,7 +254,9 @@ class Store(Protocol):
         self, portal_id: int, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
     ) -> None: ...
 
-    # -- associations (storage/sqlite.py) --------------------------------------------
+
+class GraphStore(UnitOfWork, Protocol):
+    """Association edges (domain/associations.py)."""
 
     async def read_pages(
         self,
@@ -184,24 +269,13 @@ class Store(Protocol):
 
     async def count_edges(self, portal_id: int) -> int: ...
 
-    async def analyze(self) -> None:
-        """Refresh the query planner's statistics (after bulk loads)."""
-        ...
 
-    def transaction(self, portal_id: int) -> AbstractAsyncContextManager[StoreTx]: ...
-
-    # -- test harness: reset, bulk seed, export (storage/*_harness.py) ---------------
+class AdminStore(UnitOfWork, Protocol):
+    """The test harness and imports: reset, export scans, statistics (seed.py, http/admin.py)."""
 
     async def reset_portal(self, portal_id: int) -> None:
         """Delete every record (live and archived), association, label and limit of a
         portal and restart its id counters; the portal and its tokens stay."""
-        ...
-
-    async def bulk_put_edges(
-        self, portal_id: int, from_type: str, to_type: str, edges: Sequence[EdgeWrite]
-    ) -> None:
-        """The seed fast path: upsert edges and their inverse rows in one transaction,
-        without locks, limit checks or primary moves (the caller has validated them)."""
         ...
 
     async def scan_objects(
@@ -219,3 +293,20 @@ class Store(Protocol):
     async def list_all_labels(self, portal_id: int) -> list[LabelDef]: ...
 
     async def count_rows(self, table: str) -> int: ...
+    async def analyze(self) -> None:
+        """Refresh the query planner's statistics (after bulk loads)."""
+        ...
+
+
+class AssociationStore(GraphStore, LabelStore, Protocol):
+    """What the associations service uses: edges, and labels to describe them."""
+
+
+class RecordStore(ObjectStore, GraphStore, LabelStore, Protocol):
+    """What the objects service uses: records, their edges (v3 ``associations``) and labels."""
+
+
+class Store(Lifecycle, AuthStore, RecordStore, AdminStore, Protocol):
+    """Every role at once: what a backend implements and what the app wires up. Services
+    take only the role they use (``AssociationStore``, ``LabelStore``, ``RecordStore``…);
+    new roles add a Protocol here and a storage mixin per backend."""

@@ -9,15 +9,23 @@ never leave a half edge, a duplicate or two primaries.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
 
-from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
+from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
-from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage import postgres_labels as labels
+from assocdb.storage import postgres_objects as objects
+from assocdb.storage import queries as q
+from assocdb.storage.postgres_base import (
+    PostgresBase,
+    PostgresTxCore,
+    lock_object_rows,
+    unavailable,
+)
 from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_inventory import PostgresInventory
@@ -27,6 +35,7 @@ from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
 from assocdb.storage.postgres_schemas import PostgresSchemas
+from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -74,57 +83,37 @@ class PostgresStore(
         return Portal(int(new_id), name, now_ms)
 
     async def get_portal(self, portal_id: int) -> Portal | None:
-        with unavailable():
-            row = await self.pool.fetchrow(
-                "SELECT portal_id, name, created_at_ms FROM portals WHERE portal_id = $1",
-                portal_id,
-            )
+        row = await self.db.fetchrow(pg(q.GET_PORTAL), portal_id)
         return Portal(row[0], row[1], row[2]) if row else None
 
     async def add_token(self, token: TokenRecord) -> None:
-        with unavailable():
-            await self.pool.execute(
-                "INSERT INTO tokens (token_hash, portal_id, scopes, created_at_ms, expires_at_ms,"
-                " revoked) VALUES ($1, $2, $3, $4, $5, $6)",
-                token.token_hash,
-                token.portal_id,
-                " ".join(sorted(token.scopes)),
-                token.created_at_ms,
-                token.expires_at_ms,
-                token.revoked,
-            )
+        await self.db.execute(
+            pg(q.ADD_TOKEN),
+            token.token_hash,
+            token.portal_id,
+            " ".join(sorted(token.scopes)),
+            token.created_at_ms,
+            token.expires_at_ms,
+            token.revoked,
+        )
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         # Always the primary: a token created a moment ago must work at once.
-        with unavailable():
-            row = await self.pool.fetchrow(
-                "SELECT token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked"
-                " FROM tokens WHERE token_hash = $1",
-                token_hash,
-            )
+        row = await self.db.fetchrow(pg(q.FIND_TOKEN), token_hash)
         if row is None:
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], row[5])
 
     async def revoke_token(self, token_hash: str) -> bool:
-        with unavailable():
-            status = await self.pool.execute(
-                "UPDATE tokens SET revoked = TRUE WHERE token_hash = $1", token_hash
-            )
+        status = await self.db.execute(pg(q.REVOKE_TOKEN), True, token_hash)
         return bool(status != "UPDATE 0")
 
     async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
-        with unavailable():
-            status = await self.pool.execute(
-                "UPDATE portals SET rate_limit = $2 WHERE portal_id = $1", portal_id, policy
-            )
+        status = await self.db.execute(pg(q.SET_RATE_LIMIT), policy, portal_id)
         return bool(status != "UPDATE 0")
 
     async def list_portal_rate_limits(self) -> dict[int, str]:
-        with unavailable():
-            rows = await self.pool.fetch(
-                "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
-            )
+        rows = await self.db.fetch(q.LIST_RATE_LIMITS)
         return {int(r[0]): str(r[1]) for r in rows}
 
     # -- associations -----------------------------------------------------------------
@@ -140,51 +129,47 @@ class PostgresStore(
         pages: list[PageRows] = [[] for _ in requests]
         if not requests:
             return pages
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                _READ_PAGES,
-                portal_id,
-                from_type,
-                to_type,
-                [r[0] for r in requests],
-                [r[1] for r in requests],
-                limit,
-            )
+        rows = await self.read_db.fetch(
+            _READ_PAGES,
+            portal_id,
+            from_type,
+            to_type,
+            [r[0] for r in requests],
+            [r[1] for r in requests],
+            limit,
+        )
         for ordinal, to_id, types in rows:
             pages[ordinal - 1].append((to_id, decode_types(types)))
         return pages
 
     async def count_edges(self, portal_id: int) -> int:
-        with unavailable():
-            count = await self.pool.fetchval(
-                "SELECT count(*) FROM associations WHERE portal_id = $1", portal_id
-            )
+        count = await self.db.fetchval(pg(q.COUNT_EDGES), portal_id)
         return int(count)
 
     @asynccontextmanager
     async def transaction(self, portal_id: int) -> AsyncIterator[_PostgresTx]:
         async with self._connection() as conn, conn.transaction():
-            yield _PostgresTx(conn, portal_id)
+            yield _PostgresTx(conn, portal_id, self.schema)
 
 
-class _PostgresTx:
-    def __init__(self, conn: asyncpg.Connection, portal_id: int) -> None:
-        self._conn = conn
-        self._portal = portal_id
+class _PostgresTx(PostgresTxCore):
+    """The unit of work: graph, label, limit and record operations. Other areas add a
+    mixin (a ``PostgresTxCore`` subclass in their own module) to these bases."""
+
+    async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
+        await labels.lock_pairs(self._db, self._portal, pairs, exclusive)
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
-        with unavailable():
-            await lock_object_rows(self._conn, self._portal, records)
+        await lock_object_rows(self._db, self._portal, records)
 
     async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]:
-        with unavailable():
-            rows = await self._conn.fetch(
-                "SELECT object_id FROM objects WHERE portal_id = $1 AND object_type = $2"
-                " AND object_id = ANY($3::bigint[])",
-                self._portal,
-                object_type,
-                list(set(ids)),
-            )
+        rows = await self._db.fetch(
+            "SELECT object_id FROM objects WHERE portal_id = $1 AND object_type = $2"
+            " AND object_id = ANY($3::bigint[])",
+            self._portal,
+            object_type,
+            list(set(ids)),
+        )
         return {r[0] for r in rows}
 
     async def get_pairs(
@@ -192,112 +177,103 @@ class _PostgresTx:
     ) -> dict[tuple[int, int], TypeSet]:
         # LATERAL on the full primary key: one index lookup per pair whatever the planner's
         # statistics say (a plain join was planned as a scan per pair on an unanalysed table).
-        with unavailable():
-            rows = await self._conn.fetch(
-                "SELECT p.from_id, p.to_id, a.types"
-                " FROM unnest($4::bigint[], $5::bigint[]) AS p(from_id, to_id)"
-                " CROSS JOIN LATERAL (SELECT types FROM associations WHERE portal_id = $1"
-                " AND from_type = $2 AND from_id = p.from_id AND to_type = $3"
-                " AND to_id = p.to_id) a",
-                self._portal,
-                from_type,
-                to_type,
-                [p[0] for p in pairs],
-                [p[1] for p in pairs],
-            )
+        rows = await self._db.fetch(
+            "SELECT p.from_id, p.to_id, a.types"
+            " FROM unnest($4::bigint[], $5::bigint[]) AS p(from_id, to_id)"
+            " CROSS JOIN LATERAL (SELECT types FROM associations WHERE portal_id = $1"
+            " AND from_type = $2 AND from_id = p.from_id AND to_type = $3"
+            " AND to_id = p.to_id) a",
+            self._portal,
+            from_type,
+            to_type,
+            [p[0] for p in pairs],
+            [p[1] for p in pairs],
+        )
         return {(r[0], r[1]): decode_types(r[2]) for r in rows}
 
     async def edges_from(
         self, from_type: str, to_type: str, from_ids: Sequence[int]
     ) -> list[tuple[int, int, TypeSet]]:
-        with unavailable():
-            rows = await self._conn.fetch(
-                "SELECT from_id, to_id, types FROM associations WHERE portal_id = $1"
-                " AND from_type = $2 AND to_type = $3 AND from_id = ANY($4::bigint[])"
-                " ORDER BY from_id, to_id",
-                self._portal,
-                from_type,
-                to_type,
-                sorted(set(from_ids)),
-            )
+        rows = await self._db.fetch(
+            "SELECT from_id, to_id, types FROM associations WHERE portal_id = $1"
+            " AND from_type = $2 AND to_type = $3 AND from_id = ANY($4::bigint[])"
+            " ORDER BY from_id, to_id",
+            self._portal,
+            from_type,
+            to_type,
+            sorted(set(from_ids)),
+        )
         return [(r[0], r[1], decode_types(r[2])) for r in rows]
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None:
         upserts = [e for e in edges if e[2]]
         deletes = [e for e in edges if not e[2]]
         portal = self._portal
-        with unavailable():
-            if upserts:
-                # Both directions in one statement, from arrays: one round trip per batch.
-                await self._conn.execute(
-                    "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id,"
-                    " types) SELECT $1, f_type, f_id, t_type, t_id, types FROM unnest("
-                    "$2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])"
-                    " AS u(f_type, f_id, t_type, t_id, types)"
-                    " ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
-                    " DO UPDATE SET types = excluded.types",
-                    portal,
-                    [from_type] * len(upserts) + [to_type] * len(upserts),
-                    [e[0] for e in upserts] + [e[1] for e in upserts],
-                    [to_type] * len(upserts) + [from_type] * len(upserts),
-                    [e[1] for e in upserts] + [e[0] for e in upserts],
-                    [encode_types(e[2]) for e in upserts] + [encode_types(e[3]) for e in upserts],
-                )
-            if deletes:
-                await self._conn.execute(
-                    "DELETE FROM associations a USING unnest($2::text[], $3::bigint[],"
-                    " $4::text[], $5::bigint[]) AS d(f_type, f_id, t_type, t_id)"
-                    " WHERE a.portal_id = $1 AND a.from_type = d.f_type AND a.from_id = d.f_id"
-                    " AND a.to_type = d.t_type AND a.to_id = d.t_id",
-                    portal,
-                    [from_type] * len(deletes) + [to_type] * len(deletes),
-                    [e[0] for e in deletes] + [e[1] for e in deletes],
-                    [to_type] * len(deletes) + [from_type] * len(deletes),
-                    [e[1] for e in deletes] + [e[0] for e in deletes],
-                )
+        if upserts:
+            # Both directions in one statement, from arrays: one round trip per batch.
+            await self._db.execute(
+                "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id,"
+                " types) SELECT $1, f_type, f_id, t_type, t_id, types FROM unnest("
+                "$2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])"
+                " AS u(f_type, f_id, t_type, t_id, types)"
+                " ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
+                " DO UPDATE SET types = excluded.types",
+                portal,
+                [from_type] * len(upserts) + [to_type] * len(upserts),
+                [e[0] for e in upserts] + [e[1] for e in upserts],
+                [to_type] * len(upserts) + [from_type] * len(upserts),
+                [e[1] for e in upserts] + [e[0] for e in upserts],
+                [encode_types(e[2]) for e in upserts] + [encode_types(e[3]) for e in upserts],
+            )
+        if deletes:
+            await self._db.execute(
+                "DELETE FROM associations a USING unnest($2::text[], $3::bigint[],"
+                " $4::text[], $5::bigint[]) AS d(f_type, f_id, t_type, t_id)"
+                " WHERE a.portal_id = $1 AND a.from_type = d.f_type AND a.from_id = d.f_id"
+                " AND a.to_type = d.t_type AND a.to_id = d.t_id",
+                portal,
+                [from_type] * len(deletes) + [to_type] * len(deletes),
+                [e[0] for e in deletes] + [e[1] for e in deletes],
+                [to_type] * len(deletes) + [from_type] * len(deletes),
+                [e[1] for e in deletes] + [e[0] for e in deletes],
+            )
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
-        # FOR SHARE: a concurrent label delete (which takes FOR UPDATE) waits for this
-        # transaction, then sees its edges and refuses.
-        with unavailable():
-            rows = await self._conn.fetch(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = $1 AND from_type = $2 AND to_type = $3"
-                " FOR SHARE",
-                self._portal,
-                from_type,
-                to_type,
-            )
-        return [LabelDef(*row) for row in rows]
+        # No row lock: the pair lock (taken shared by every association write) keeps a
+        # label delete out until this transaction ends.
+        return await labels.list_labels(self._db, self._portal, from_type, to_type)
 
-    async def add_labels(self, labels: Sequence[LabelDef]) -> None:
-        with unavailable():
-            await self._conn.executemany(
-                "INSERT INTO labels (portal_id, from_type, to_type, category, type_id, name,"
-                " label, inverse_type_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                [
-                    (
-                        self._portal,
-                        d.from_type,
-                        d.to_type,
-                        d.category,
-                        d.type_id,
-                        d.name,
-                        d.label,
-                        d.inverse_type_id,
-                    )
-                    for d in labels
-                ],
-            )
+    async def add_labels(self, defs: Sequence[LabelDef]) -> None:
+        await labels.add_labels(self._db, self._portal, defs)
+
+    async def update_labels(self, defs: Sequence[LabelDef]) -> None:
+        await labels.update_labels(self._db, self._portal, defs)
+
+    async def delete_label(self, label: LabelDef) -> bool:
+        return await labels.delete_label(self._db, self._portal, label)
 
     async def allocate_type_ids(self, count: int) -> int:
+        return await labels.allocate_type_ids(self._db, self._portal, count)
+
+    async def list_limits(self, from_type: str, to_type: str) -> list[LimitDef]:
+        return await labels.list_limits(self._db, self._portal, from_type, to_type)
+
+    async def put_limits(self, limits: Sequence[LimitDef]) -> None:
+        await labels.put_limits(self._db, self._portal, limits)
+
+    async def delete_limits(
+        self, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None:
+        await labels.delete_limits(self._db, self._portal, from_type, to_type, keys)
+
+    async def create_objects(
+        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+    ) -> list[CrmObject]:
+        # COPY needs the connection itself, not the guarded query methods.
         with unavailable():
-            next_id = await self._conn.fetchval(
-                "UPDATE portals SET next_type_id = next_type_id + $1 WHERE portal_id = $2"
-                " RETURNING next_type_id",
-                count,
-                self._portal,
+            return await objects.create_objects(
+                self._conn, self._portal, object_type, properties, now_ms, self._schema
             )
-        if next_id is None:
-            raise ValidationError(f"Portal {self._portal} does not exist.")
-        return int(next_id) - count
+
+    async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        await objects.purge_objects(self._db, self._portal, object_type, ids)

@@ -19,7 +19,14 @@ import asyncpg
 from assocdb.errors import ServiceUnavailable
 from assocdb.storage.migrations import migrations
 
-__all__ = ["PostgresBase", "lock_object_rows", "split_dsn", "unavailable"]
+__all__ = [
+    "Guarded",
+    "PostgresBase",
+    "PostgresTxCore",
+    "lock_object_rows",
+    "split_dsn",
+    "unavailable",
+]
 
 # Any of these means the database cannot be reached right now, not that the query is wrong.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -46,7 +53,7 @@ _LOCK_OBJECT_ROWS = (
 
 
 async def lock_object_rows(
-    conn: asyncpg.Connection, portal_id: int, records: Sequence[tuple[str, int]]
+    conn: Guarded, portal_id: int, records: Sequence[tuple[str, int]]
 ) -> None:
     """Lock the rows of these (object type, id) records until the transaction ends.
 
@@ -81,6 +88,50 @@ def unavailable() -> Any:
         ) from exc
 
 
+class Guarded:
+    """A pool or a connection whose every query turns connection failures into the
+    HubSpot-shaped 503 (``unavailable``): the one place the drivers' queries map errors,
+    instead of a ``with unavailable():`` around each call."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        with unavailable():
+            return list(await self.target.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        with unavailable():
+            return await self.target.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        with unavailable():
+            return await self.target.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        with unavailable():
+            return str(await self.target.execute(sql, *args))
+
+    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
+        with unavailable():
+            await self.target.executemany(sql, args)
+
+
+class PostgresTxCore:
+    """What every part of the PostgreSQL unit of work shares: the transaction's connection
+    (``conn``; ``_db`` maps connection failures to 503), the portal and the schema."""
+
+    def __init__(self, conn: asyncpg.Connection, portal_id: int, schema: str | None) -> None:
+        self._conn = conn
+        self._db = Guarded(conn)
+        self._portal = portal_id
+        self._schema = schema
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        return self._conn
+
+
 class PostgresBase:
     def __init__(self, dsn: str, *, read_dsn: str | None = None, pool_size: int = 10) -> None:
         self.dsn, self.schema = split_dsn(dsn)
@@ -110,6 +161,16 @@ class PostgresBase:
     def pool(self) -> asyncpg.Pool:
         assert self._pool is not None, "store is not open"
         return self._pool
+
+    @property
+    def db(self) -> Guarded:
+        """The primary pool, failures mapped to 503."""
+        return Guarded(self.pool)
+
+    @property
+    def read_db(self) -> Guarded:
+        """The read pool (a replica when configured), failures mapped to 503."""
+        return Guarded(self.read_pool)
 
     @property
     def read_pool(self) -> asyncpg.Pool:
@@ -205,16 +266,13 @@ class PostgresBase:
     async def analyze(self) -> None:
         # Autovacuum may be off or late; without statistics a fresh bulk load is planned
         # as if empty.
-        with unavailable():
-            await self.pool.execute("ANALYZE")
+        await self.db.execute("ANALYZE")
 
     async def count_rows(self, table: str) -> int:
-        with unavailable():
-            return int(await self.pool.fetchval(f"SELECT count(*) FROM {table}"))
+        return int(await self.db.fetchval(f"SELECT count(*) FROM {table}"))
 
     async def ping(self) -> None:
-        with unavailable():
-            await self.pool.fetchval("SELECT 1")
+        await self.db.fetchval("SELECT 1")
 
     async def secret(self) -> bytes:
         assert self._secret is not None, "store is not open"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 from assocdb.domain.models import CrmObject, LabelDef, TypeSet
-from assocdb.domain.store import EdgeWrite
-from assocdb.storage.postgres_base import PostgresBase, unavailable
-from assocdb.storage.sqlite_harness import FIRST_OBJECT_ID, FIRST_TYPE_ID, typeset_encoder
+from assocdb.storage import queries as q
+from assocdb.storage.postgres_base import PostgresBase
+from assocdb.storage.sql import pg
+from assocdb.storage.sqlite_harness import FIRST_OBJECT_ID, FIRST_TYPE_ID
 from assocdb.storage.typesets import decode_types
 
 __all__ = ["PostgresHarness"]
@@ -35,68 +35,26 @@ class PostgresHarness(PostgresBase):
             for table in _PORTAL_TABLES:
                 await conn.execute(f"DELETE FROM {table} WHERE portal_id = $1", portal_id)
             await conn.execute(
-                "UPDATE portals SET next_object_id = $1, next_type_id = $2 WHERE portal_id = $3",
+                pg(q.RESET_COUNTERS),
                 FIRST_OBJECT_ID,
                 FIRST_TYPE_ID,
                 portal_id,
-            )
-
-    async def bulk_put_edges(
-        self, portal_id: int, from_type: str, to_type: str, edges: Sequence[EdgeWrite]
-    ) -> None:
-        encoded = typeset_encoder()
-        rows = [(portal_id, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in edges]
-        rows += [(portal_id, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in edges]
-        # COPY into a temporary table, then one upsert: both directions in one transaction.
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS seed_edges (portal_id bigint, from_type text,"
-                " from_id bigint, to_type text, to_id bigint, types text) ON COMMIT DELETE ROWS"
-            )
-            await conn.copy_records_to_table("seed_edges", records=rows, columns=_EDGE_COLUMNS)
-            await conn.execute(
-                "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types)"
-                " SELECT portal_id, from_type, from_id, to_type, to_id, types FROM seed_edges"
-                " ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
-                " DO UPDATE SET types = excluded.types"
             )
 
     async def scan_objects(
         self, portal_id: int, after: tuple[str, int] | None, limit: int
     ) -> list[CrmObject]:
         start = after or ("", 0)
-        with unavailable():
-            rows = await self.pool.fetch(
-                "SELECT object_type, object_id, properties, created_at_ms, updated_at_ms"
-                " FROM objects WHERE portal_id = $1 AND (object_type, object_id) > ($2, $3)"
-                " ORDER BY object_type, object_id LIMIT $4",
-                portal_id,
-                *start,
-                limit,
-            )
+        rows = await self.db.fetch(pg(q.SCAN_OBJECTS), portal_id, *start, limit)
         return [CrmObject(portal_id, r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
 
     async def scan_edges(
         self, portal_id: int, after: tuple[str, int, str, int] | None, limit: int
     ) -> list[tuple[str, int, str, int, TypeSet]]:
         start = after or ("", 0, "", 0)
-        with unavailable():
-            rows = await self.pool.fetch(
-                "SELECT from_type, from_id, to_type, to_id, types FROM associations"
-                " WHERE portal_id = $1"
-                " AND (from_type, from_id, to_type, to_id) > ($2, $3, $4, $5)"
-                " ORDER BY from_type, from_id, to_type, to_id LIMIT $6",
-                portal_id,
-                *start,
-                limit,
-            )
+        rows = await self.db.fetch(pg(q.SCAN_EDGES), portal_id, *start, limit)
         return [(r[0], r[1], r[2], r[3], decode_types(r[4])) for r in rows]
 
     async def list_all_labels(self, portal_id: int) -> list[LabelDef]:
-        with unavailable():
-            rows = await self.pool.fetch(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = $1 ORDER BY from_type, to_type, category, type_id",
-                portal_id,
-            )
+        rows = await self.db.fetch(pg(q.LIST_ALL_LABELS), portal_id)
         return [LabelDef(*row) for row in rows]

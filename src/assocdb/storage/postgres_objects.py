@@ -11,11 +11,13 @@ import asyncpg
 
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.errors import ValidationError
-from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage import queries as q
+from assocdb.storage.postgres_base import PostgresBase, lock_object_rows
+from assocdb.storage.sql import pg
 
-__all__ = ["PostgresObjects"]
+__all__ = ["PostgresObjects", "create_objects", "purge_objects"]
 
-_COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
+_COLUMNS = q.OBJECT_COLUMNS
 
 
 def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
@@ -44,6 +46,49 @@ async def _delete_edges(
     )
 
 
+async def create_objects(
+    conn: asyncpg.Connection,
+    portal_id: int,
+    object_type: str,
+    properties: Sequence[Mapping[str, str]],
+    now_ms: int,
+    schema: str | None,
+) -> list[CrmObject]:
+    next_id = await conn.fetchval(pg(q.ALLOCATE_OBJECT_IDS), len(properties), portal_id)
+    if next_id is None:
+        raise ValidationError(f"Portal {portal_id} does not exist.")
+    first = int(next_id) - len(properties)
+    created = [
+        CrmObject(portal_id, object_type, first + i, dict(props), now_ms, now_ms)
+        for i, props in enumerate(properties)
+    ]
+    await conn.copy_records_to_table(
+        "objects",
+        records=[
+            (portal_id, object_type, o.object_id, json.dumps(o.properties), now_ms, now_ms)
+            for o in created
+        ],
+        columns=[
+            "portal_id",
+            "object_type",
+            "object_id",
+            "properties",
+            "created_at_ms",
+            "updated_at_ms",
+        ],
+        schema_name=schema,
+    )
+    return created
+
+
+async def purge_objects(
+    conn: asyncpg.Connection, portal_id: int, object_type: str, ids: Sequence[int]
+) -> None:
+    for object_id in dict.fromkeys(ids):
+        await conn.execute(pg(q.DELETE_OBJECT), portal_id, object_type, object_id)
+        await _delete_edges(conn, portal_id, object_type, object_id)
+
+
 class PostgresObjects(PostgresBase):
     async def create_objects(
         self,
@@ -53,89 +98,56 @@ class PostgresObjects(PostgresBase):
         now_ms: int,
     ) -> list[CrmObject]:
         async with self._connection() as conn, conn.transaction():
-            next_id = await conn.fetchval(
-                "UPDATE portals SET next_object_id = next_object_id + $1 WHERE portal_id = $2"
-                " RETURNING next_object_id",
-                len(properties),
-                portal_id,
+            return await create_objects(
+                conn, portal_id, object_type, properties, now_ms, self.schema
             )
-            if next_id is None:
-                raise ValidationError(f"Portal {portal_id} does not exist.")
-            first = int(next_id) - len(properties)
-            created = [
-                CrmObject(portal_id, object_type, first + i, dict(props), now_ms, now_ms)
-                for i, props in enumerate(properties)
-            ]
-            await conn.copy_records_to_table(
-                "objects",
-                records=[
-                    (portal_id, object_type, o.object_id, json.dumps(o.properties), now_ms, now_ms)
-                    for o in created
-                ],
-                columns=[
-                    "portal_id",
-                    "object_type",
-                    "object_id",
-                    "properties",
-                    "created_at_ms",
-                    "updated_at_ms",
-                ],
-                schema_name=self.schema,
-            )
-        return created
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
     ) -> list[CrmObject]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
-                " AND object_id = ANY($3::bigint[]) ORDER BY object_id",
-                portal_id,
-                object_type,
-                sorted(set(ids)),
-            )
+        rows = await self.read_db.fetch(
+            f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
+            " AND object_id = ANY($3::bigint[]) ORDER BY object_id",
+            portal_id,
+            object_type,
+            sorted(set(ids)),
+        )
         return [_object(portal_id, object_type, r) for r in rows]
 
     async def list_objects(
         self, portal_id: int, object_type: str, start_id: int, limit: int
     ) -> list[CrmObject]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
-                " AND object_id >= $3 ORDER BY object_id LIMIT $4",
-                portal_id,
-                object_type,
-                start_id,
-                limit,
-            )
+        rows = await self.read_db.fetch(
+            pg(q.LIST_OBJECTS),
+            portal_id,
+            object_type,
+            start_id,
+            limit,
+        )
         return [_object(portal_id, object_type, r) for r in rows]
 
     async def get_archived_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
     ) -> list[tuple[CrmObject, int]]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
-                " AND object_type = $2 AND object_id = ANY($3::bigint[]) ORDER BY object_id",
-                portal_id,
-                object_type,
-                sorted(set(ids)),
-            )
+        rows = await self.read_db.fetch(
+            f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
+            " AND object_type = $2 AND object_id = ANY($3::bigint[]) ORDER BY object_id",
+            portal_id,
+            object_type,
+            sorted(set(ids)),
+        )
         return [(_object(portal_id, object_type, r), r[4]) for r in rows]
 
     async def list_archived_objects(
         self, portal_id: int, object_type: str, start_id: int, limit: int
     ) -> list[tuple[CrmObject, int]]:
-        with unavailable():
-            rows = await self.read_pool.fetch(
-                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
-                " AND object_type = $2 AND object_id >= $3 ORDER BY object_id LIMIT $4",
-                portal_id,
-                object_type,
-                start_id,
-                limit,
-            )
+        rows = await self.read_db.fetch(
+            pg(q.LIST_ARCHIVED_OBJECTS),
+            portal_id,
+            object_type,
+            start_id,
+            limit,
+        )
         return [(_object(portal_id, object_type, r), r[4]) for r in rows]
 
     async def update_objects(
@@ -225,14 +237,11 @@ class PostgresObjects(PostgresBase):
     async def find_label(
         self, portal_id: int, from_type: str, category: int, type_id: int
     ) -> LabelDef | None:
-        with unavailable():
-            row = await self.pool.fetchrow(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = $1 AND from_type = $2 AND category = $3"
-                " AND type_id = $4 ORDER BY to_type LIMIT 1",
-                portal_id,
-                from_type,
-                category,
-                type_id,
-            )
+        row = await self.db.fetchrow(
+            pg(q.FIND_LABEL),
+            portal_id,
+            from_type,
+            category,
+            type_id,
+        )
         return LabelDef(*row) if row else None

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
-from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
+from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
-from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, chunks
+from assocdb.storage import queries as q
+from assocdb.storage import sqlite_labels as labels
+from assocdb.storage import sqlite_objects as objects
+from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_inventory import SQLiteInventory
@@ -28,6 +32,8 @@ from assocdb.storage.sqlite_schemas import SQLiteSchemas
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
+
+T = TypeVar("T")
 
 _READ_PAGE = (
     "SELECT to_id, types FROM associations"
@@ -66,19 +72,13 @@ class SQLiteStore(
         return await self._write_tx(run)
 
     async def get_portal(self, portal_id: int) -> Portal | None:
-        row = await self._read(
-            lambda c: c.execute(
-                "SELECT portal_id, name, created_at_ms FROM portals WHERE portal_id = ?",
-                (portal_id,),
-            ).fetchone()
-        )
+        row = await self._read(lambda c: c.execute(q.GET_PORTAL, (portal_id,)).fetchone())
         return Portal(*row) if row else None
 
     async def add_token(self, token: TokenRecord) -> None:
         await self._write_tx(
             lambda c: c.execute(
-                "INSERT INTO tokens (token_hash, portal_id, scopes, created_at_ms, expires_at_ms,"
-                " revoked) VALUES (?, ?, ?, ?, ?, ?)",
+                q.ADD_TOKEN,
                 (
                     token.token_hash,
                     token.portal_id,
@@ -91,39 +91,27 @@ class SQLiteStore(
         )
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
-        row = await self._read_small(
-            lambda c: c.execute(
-                "SELECT token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked"
-                " FROM tokens WHERE token_hash = ?",
-                (token_hash,),
-            ).fetchone()
-        )
+        row = await self._read_small(lambda c: c.execute(q.FIND_TOKEN, (token_hash,)).fetchone())
         if row is None:
             return None
         return TokenRecord(row[0], row[1], frozenset(row[2].split()), row[3], row[4], bool(row[5]))
 
     async def revoke_token(self, token_hash: str) -> bool:
         def run(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+            cur = conn.execute(q.REVOKE_TOKEN, (True, token_hash))
             return cur.rowcount > 0
 
         return await self._write_tx(run)
 
     async def set_portal_rate_limit(self, portal_id: int, policy: str | None) -> bool:
         def run(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE portals SET rate_limit = ? WHERE portal_id = ?", (policy, portal_id)
-            )
+            cur = conn.execute(q.SET_RATE_LIMIT, (policy, portal_id))
             return cur.rowcount > 0
 
         return await self._write_tx(run)
 
     async def list_portal_rate_limits(self) -> dict[int, str]:
-        rows = await self._read(
-            lambda c: c.execute(
-                "SELECT portal_id, rate_limit FROM portals WHERE rate_limit IS NOT NULL"
-            ).fetchall()
-        )
+        rows = await self._read(lambda c: c.execute(q.LIST_RATE_LIMITS).fetchall())
         return {int(r[0]): str(r[1]) for r in rows}
 
     # -- associations -----------------------------------------------------------------
@@ -157,11 +145,7 @@ class SQLiteStore(
         return await self._read(run)
 
     async def count_edges(self, portal_id: int) -> int:
-        row = await self._read(
-            lambda c: c.execute(
-                "SELECT count(*) FROM associations WHERE portal_id = ?", (portal_id,)
-            ).fetchone()
-        )
+        row = await self._read(lambda c: c.execute(q.COUNT_EDGES, (portal_id,)).fetchone())
         return int(row[0])
 
     @asynccontextmanager
@@ -176,10 +160,12 @@ class SQLiteStore(
             await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
 
 
-class _SQLiteTx:
-    def __init__(self, store: SQLiteStore, portal_id: int) -> None:
-        self._store = store
-        self._portal = portal_id
+class _SQLiteTx(SQLiteTxCore):
+    """The unit of work: graph, label, limit and record operations. Other areas add a
+    mixin (a ``SQLiteTxCore`` subclass in their own module) to these bases."""
+
+    async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""
@@ -255,17 +241,15 @@ class _SQLiteTx:
             )
             upserts = [e for e in edges if e[2]]
             deletes = [e for e in edges if not e[2]]
-            conn.executemany(
-                upsert,
-                [
-                    row
-                    for f, t, forward, inverse in upserts
-                    for row in (
-                        (portal, from_type, f, to_type, t, encode_types(forward)),
-                        (portal, to_type, t, from_type, f, encode_types(inverse)),
-                    )
-                ],
-            )
+            encoded = encode_types  # memoised: a write holds few distinct type sets
+            forward = [(portal, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in upserts]
+            backward = [
+                (portal, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in upserts
+            ]
+            # Key order: each B-tree page is touched once per run of rows, not at random.
+            backward.sort(key=lambda r: (r[2], r[4]))
+            conn.executemany(upsert, forward)
+            conn.executemany(upsert, backward)
             conn.executemany(
                 delete,
                 [
@@ -282,47 +266,37 @@ class _SQLiteTx:
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.
-        portal = self._portal
-        rows = await self._store._write(
-            lambda c: c.execute(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = ? AND from_type = ? AND to_type = ?",
-                (portal, from_type, to_type),
-            ).fetchall()
-        )
-        return [LabelDef(*row) for row in rows]
+        return await self._run(lambda c: labels.list_labels(c, self._portal, from_type, to_type))
 
-    async def add_labels(self, labels: Sequence[LabelDef]) -> None:
-        portal = self._portal
-        await self._store._write(
-            lambda c: c.executemany(
-                "INSERT INTO labels (portal_id, from_type, to_type, category, type_id, name,"
-                " label, inverse_type_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        portal,
-                        d.from_type,
-                        d.to_type,
-                        d.category,
-                        d.type_id,
-                        d.name,
-                        d.label,
-                        d.inverse_type_id,
-                    )
-                    for d in labels
-                ],
-            )
-        )
+    async def add_labels(self, defs: Sequence[LabelDef]) -> None:
+        await self._run(lambda c: labels.add_labels(c, self._portal, defs))
+
+    async def update_labels(self, defs: Sequence[LabelDef]) -> None:
+        await self._run(lambda c: labels.update_labels(c, self._portal, defs))
+
+    async def delete_label(self, label: LabelDef) -> bool:
+        return await self._run(lambda c: labels.delete_label(c, self._portal, label))
 
     async def allocate_type_ids(self, count: int) -> int:
-        portal = self._portal
-        row = await self._store._write(
-            lambda c: c.execute(
-                "UPDATE portals SET next_type_id = next_type_id + ? WHERE portal_id = ?"
-                " RETURNING next_type_id",
-                (count, portal),
-            ).fetchone()
+        return await self._run(lambda c: labels.allocate_type_ids(c, self._portal, count))
+
+    async def list_limits(self, from_type: str, to_type: str) -> list[LimitDef]:
+        return await self._run(lambda c: labels.list_limits(c, self._portal, from_type, to_type))
+
+    async def put_limits(self, limits: Sequence[LimitDef]) -> None:
+        await self._run(lambda c: labels.put_limits(c, self._portal, limits))
+
+    async def delete_limits(
+        self, from_type: str, to_type: str, keys: Sequence[tuple[int, int]]
+    ) -> None:
+        await self._run(lambda c: labels.delete_limits(c, self._portal, from_type, to_type, keys))
+
+    async def create_objects(
+        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+    ) -> list[CrmObject]:
+        return await self._run(
+            lambda c: objects.create_objects(c, self._portal, object_type, properties, now_ms)
         )
-        if row is None:
-            raise ValidationError(f"Portal {portal} does not exist.")
-        return int(row[0]) - count
+
+    async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        await self._run(lambda c: objects.purge_objects(c, self._portal, object_type, ids))

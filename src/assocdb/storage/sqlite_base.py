@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from assocdb.storage.migrations import migrations
 
-__all__ = ["INLINE_READ_ROWS", "SQLiteBase", "chunks"]
+__all__ = ["INLINE_READ_ROWS", "SQLiteBase", "SQLiteTxCore", "chunks"]
 
 T = TypeVar("T")
 
@@ -190,6 +190,19 @@ class SQLiteBase:
     async def secret(self) -> bytes:
         assert self._secret is not None, "store is not open"
         return self._secret
+
+
+class SQLiteTxCore:
+    """What every part of the SQLite unit of work shares: the store and the portal."""
+
+    def __init__(self, store: SQLiteBase, portal_id: int) -> None:
+        self._store = store
+        self._portal = portal_id
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the writer connection, inside this transaction (``BEGIN
+        IMMEDIATE``): every tx operation is ``await self._run(lambda conn: ...)``."""
+        return await self._store._write(fn)
 
 
 def chunks(items: list[int], size: int) -> list[list[int]]:

@@ -9,11 +9,12 @@ from typing import Any
 
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.errors import ValidationError
+from assocdb.storage import queries as q
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
 
-__all__ = ["SQLiteObjects"]
+__all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
 
-_COLUMNS = "object_id, properties, created_at_ms, updated_at_ms"
+_COLUMNS = q.OBJECT_COLUMNS
 _INLINE_IDS = 10
 """Records read on the event loop's own connection (see ``INLINE_READ_ROWS``): one
 record is one row; ten keep the loop's pause to tens of microseconds."""
@@ -61,6 +62,39 @@ def _delete_edges(
     )
 
 
+def create_objects(
+    conn: sqlite3.Connection,
+    portal_id: int,
+    object_type: str,
+    properties: Sequence[Mapping[str, str]],
+    now_ms: int,
+) -> list[CrmObject]:
+    row = conn.execute(q.ALLOCATE_OBJECT_IDS, (len(properties), portal_id)).fetchone()
+    if row is None:
+        raise ValidationError(f"Portal {portal_id} does not exist.")
+    first = row[0] - len(properties)
+    created = [
+        CrmObject(portal_id, object_type, first + i, dict(props), now_ms, now_ms)
+        for i, props in enumerate(properties)
+    ]
+    conn.executemany(
+        q.INSERT_OBJECT,
+        [
+            (portal_id, object_type, o.object_id, json.dumps(o.properties), now_ms, now_ms)
+            for o in created
+        ],
+    )
+    return created
+
+
+def purge_objects(
+    conn: sqlite3.Connection, portal_id: int, object_type: str, ids: Sequence[int]
+) -> None:
+    for object_id in dict.fromkeys(ids):
+        conn.execute(q.DELETE_OBJECT, (portal_id, object_type, object_id))
+        _delete_edges(conn, portal_id, object_type, object_id)
+
+
 class SQLiteObjects(SQLiteBase):
     # -- objects ----------------------------------------------------------------------
 
@@ -71,30 +105,9 @@ class SQLiteObjects(SQLiteBase):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
-        def run(conn: sqlite3.Connection) -> list[CrmObject]:
-            row = conn.execute(
-                "UPDATE portals SET next_object_id = next_object_id + ? WHERE portal_id = ?"
-                " RETURNING next_object_id",
-                (len(properties), portal_id),
-            ).fetchone()
-            if row is None:
-                raise ValidationError(f"Portal {portal_id} does not exist.")
-            first = row[0] - len(properties)
-            created = [
-                CrmObject(portal_id, object_type, first + i, dict(props), now_ms, now_ms)
-                for i, props in enumerate(properties)
-            ]
-            conn.executemany(
-                "INSERT INTO objects (portal_id, object_type, object_id, properties,"
-                " created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (portal_id, object_type, o.object_id, json.dumps(o.properties), now_ms, now_ms)
-                    for o in created
-                ],
-            )
-            return created
-
-        return await self._write_tx(run)
+        return await self._write_tx(
+            lambda c: create_objects(c, portal_id, object_type, properties, now_ms)
+        )
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
@@ -108,9 +121,7 @@ class SQLiteObjects(SQLiteBase):
     ) -> list[CrmObject]:
         rows = await self._read(
             lambda c: c.execute(
-                f"SELECT {_COLUMNS} FROM objects WHERE portal_id = ? AND object_type = ?"
-                " AND object_id >= ? ORDER BY object_id LIMIT ?",
-                (portal_id, object_type, start_id, limit),
+                q.LIST_OBJECTS, (portal_id, object_type, start_id, limit)
             ).fetchall()
         )
         return [_object(portal_id, object_type, row) for row in rows]
@@ -134,9 +145,7 @@ class SQLiteObjects(SQLiteBase):
     ) -> list[tuple[CrmObject, int]]:
         rows = await self._read(
             lambda c: c.execute(
-                f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = ?"
-                " AND object_type = ? AND object_id >= ? ORDER BY object_id LIMIT ?",
-                (portal_id, object_type, start_id, limit),
+                q.LIST_ARCHIVED_OBJECTS, (portal_id, object_type, start_id, limit)
             ).fetchall()
         )
         return [(_object(portal_id, object_type, r[:4]), r[4]) for r in rows]
@@ -213,11 +222,6 @@ class SQLiteObjects(SQLiteBase):
         self, portal_id: int, from_type: str, category: int, type_id: int
     ) -> LabelDef | None:
         row = await self._read(
-            lambda c: c.execute(
-                "SELECT from_type, to_type, category, type_id, name, label, inverse_type_id"
-                " FROM labels WHERE portal_id = ? AND from_type = ? AND category = ?"
-                " AND type_id = ? ORDER BY to_type LIMIT 1",
-                (portal_id, from_type, category, type_id),
-            ).fetchone()
+            lambda c: c.execute(q.FIND_LABEL, (portal_id, from_type, category, type_id)).fetchone()
         )
         return LabelDef(*row) if row else None

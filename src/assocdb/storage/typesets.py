@@ -14,6 +14,7 @@ from assocdb.domain.models import TypeSet
 __all__ = ["decode_types", "encode_types"]
 
 
+@lru_cache(maxsize=4096)
 def encode_types(types: TypeSet) -> str:
     return ",".join(f"{category}:{type_id}" for category, type_id in sorted(set(types)))
 
