@@ -19,6 +19,7 @@ import click
 
 from assocdb import __version__
 from assocdb.cli_harness import export_command, harness_options, seed_command
+from assocdb.cli_search import search_options
 from assocdb.config import DEFAULT_DB, Settings
 from assocdb.domain.auth import issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
@@ -125,6 +126,7 @@ def cli() -> None:
     help="Rate-limit counters: memory:// (per worker) or redis://host:port (shared).",
 )
 @harness_options
+@search_options
 def serve(
     db: str,
     read_db: str | None,

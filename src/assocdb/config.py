@@ -41,6 +41,11 @@ class Settings:
     """Fault-injection rules, comma-separated (grammar in ``http/faults.py``)."""
     fault_header: bool = False
     """Honour ``X-Assocdb-Fault`` request headers (for tests)."""
+    # -- properties and search (issue 12: domain/properties.py, domain/search.py)
+    lenient_properties: bool = False
+    """Create unknown properties (as strings) on first use instead of HubSpot's 400."""
+    search_index_delay_ms: int = 0
+    """Records created or changed in the last N ms are not yet visible to search."""
     log_format: str = "auto"
     """Request logs: ``json`` (one line per request), ``text``, or ``auto`` (text on a TTY)."""
 

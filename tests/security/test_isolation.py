@@ -76,8 +76,27 @@ def body_for(request_type: str, a: PortalA) -> Any:
             "inputs": [{"id": str(a.company), "properties": {"name": "Renamed by B"}}]
         },
         "BatchArchiveObjects": {"inputs": [{"id": str(a.company)}, {"id": str(a.contact)}]},
+        "SearchRequest": {
+            "filterGroups": [{"filters": [{"propertyName": "name", "operator": "HAS_PROPERTY"}]}]
+        },
+        "PropertyCreate": PROPERTY,
+        "PropertyUpdate": {"label": "Renamed by B"},
+        "BatchPropertyCreate": {"inputs": [PROPERTY]},
+        "BatchReadProperties": {"inputs": [{"name": "name"}]},
+        "BatchPropertyNames": {"inputs": [{"name": "name"}]},
+        "PropertyGroupCreate": {"name": "b_group", "label": "B group"},
+        "PropertyGroupUpdate": {"label": "Renamed by B"},
     }
     return bodies[request_type]
+
+
+PROPERTY = {
+    "name": "b_property",
+    "label": "B property",
+    "type": "string",
+    "fieldType": "text",
+    "groupName": "companyinformation",
+}
 
 
 def path_for(template: str, a: PortalA) -> str:
@@ -89,6 +108,8 @@ def path_for(template: str, a: PortalA) -> str:
         "fromObjectId": str(a.company),
         "toObjectId": str(a.contact),
         "associationTypeId": str(a.label),
+        "propertyName": "name",
+        "groupName": "companyinformation",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], template)
 

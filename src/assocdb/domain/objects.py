@@ -21,6 +21,7 @@ from assocdb.domain.associations import AssociationService, CreateInput, TypeRef
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.properties import PropertyService
 from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair, defined_pairs
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
@@ -329,9 +330,27 @@ def association_type_name(
 
 
 class ObjectService:
-    def __init__(self, store: Store, *, association_page: int = 500) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        association_page: int = 500,
+        properties: PropertyService | None = None,
+    ) -> None:
         self.store = store
         self.association_page = association_page
+        self.properties = properties
+        """Checks every written value against the type's properties (domain/properties.py);
+        None skips the checks (storage tests, bulk imports)."""
+
+    async def _check_values(
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        records: Sequence[tuple[int | None, Mapping[str, str | None]]],
+    ) -> None:
+        if self.properties is not None:
+            await self.properties.check_values(portal_id, object_type, records)
 
     async def create_many(
         self, portal_id: int, object_type: ObjectType, properties: Sequence[Mapping[str, str]]
@@ -357,6 +376,7 @@ class ObjectService:
         limit) is removed again, so no input ends half-done.
         """
         plans = await self._plan(portal_id, object_type, inputs)
+        await self._check_values(portal_id, object_type, [(None, p.properties) for p in plans])
         valid = [p for p in plans if p.invalid.error() is None]
         created = await self.store.create_objects(
             portal_id, object_type.type_id, [p.properties for p in valid], now_ms()
@@ -604,12 +624,9 @@ class ObjectService:
                 f"Duplicate IDs found in batch input: [{shown}]. IDs must be unique",
                 context={"ids": [str(i) for i in duplicates]},
             )
-        return await self.store.update_objects(
-            portal_id,
-            object_type.type_id,
-            [(u.object_id, _clean(object_type, u.properties)) for u in updates],
-            now_ms(),
-        )
+        changes = [(u.object_id, _clean(object_type, u.properties)) for u in updates]
+        await self._check_values(portal_id, object_type, changes)
+        return await self.store.update_objects(portal_id, object_type.type_id, changes, now_ms())
 
     async def archive(self, portal_id: int, object_type: ObjectType, ids: Sequence[int]) -> None:
         """Archive records and every association they have; missing ids are no error

@@ -12,6 +12,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,6 +29,8 @@ from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
+from assocdb.domain.properties import PropertyService, PropertyStore, schema_scopes
+from assocdb.domain.search import SearchService, SearchStore
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
 from assocdb.http import admin
@@ -55,7 +58,10 @@ def _resolve_types(request: Request) -> dict[str, ObjectType]:
 
 
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
-    if op.access == "read":
+    if op.scopes == "schemas" and op.access is not None:
+        for object_type in types.values():
+            require_any(principal, schema_scopes(object_type, op.access))
+    elif op.access == "read":
         for object_type in types.values():
             require_any(principal, object_type.read_scopes)
     elif op.access == "write":
@@ -115,6 +121,9 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def _services(settings: Settings, store: Store, secret: bytes) -> Services:
+    # The stores implement the properties and search ports beside Store (storage/*_properties.py,
+    # storage/*_search.py); Store itself stays the objects-and-associations interface.
+    properties = PropertyService(cast(PropertyStore, store), lenient=settings.lenient_properties)
     return Services(
         settings=settings,
         store=store,
@@ -123,7 +132,13 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
         ),
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
-        objects=ObjectService(store),
+        objects=ObjectService(store, properties=properties),
+        properties=properties,
+        search=SearchService(
+            cast(SearchStore, store),
+            properties,
+            index_delay_ms=settings.search_index_delay_ms,
+        ),
     )
 
 

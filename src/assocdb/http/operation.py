@@ -40,3 +40,6 @@ class Operation:
     request: type | None = None
     responses: Mapping[int, type | None] = field(default_factory=dict)
     query: tuple[QueryParam, ...] = ()
+    scopes: Literal["objects", "schemas"] = "objects"
+    """Which scopes guard the path's object type: its records' (``crm.objects.*``) or its
+    definitions' (``crm.schemas.*``, the properties API)."""

@@ -21,6 +21,8 @@ from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavai
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
+from assocdb.storage.postgres_properties import PostgresProperties
+from assocdb.storage.postgres_search import PostgresSearch
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -39,7 +41,14 @@ ORDER BY r.ord, a.to_id
 """
 
 
-class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBase):
+class PostgresStore(
+    PostgresObjects,
+    PostgresLabels,
+    PostgresProperties,
+    PostgresSearch,
+    PostgresHarness,
+    PostgresBase,
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:

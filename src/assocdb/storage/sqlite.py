@@ -19,6 +19,8 @@ from assocdb.storage.sqlite_base import SQLiteBase, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
+from assocdb.storage.sqlite_properties import SQLiteProperties
+from assocdb.storage.sqlite_search import SQLiteSearch
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -30,7 +32,9 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
+class SQLiteStore(
+    SQLiteObjects, SQLiteLabels, SQLiteProperties, SQLiteSearch, SQLiteHarness, SQLiteBase
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:

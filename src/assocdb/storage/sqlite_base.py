@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from assocdb.storage.migrations import migrations
+from assocdb.storage.unique import duplicate_value
 
 __all__ = ["SQLiteBase", "chunks"]
 
@@ -80,6 +81,9 @@ class SQLiteBase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
+            except sqlite3.IntegrityError as exc:
+                conn.execute("ROLLBACK")
+                raise duplicate_value(exc) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

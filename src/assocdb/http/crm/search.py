@@ -1,0 +1,117 @@
+"""Search handlers: ``POST /crm/v3/objects/{objectType}/search`` and the 2026-03 path
+(docs/search.md). Thin: bound the body, decode, one domain call, render."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from assocdb.domain.models import CrmObject
+from assocdb.domain.objects import date_properties
+from assocdb.domain.objecttypes import ObjectType
+from assocdb.domain.search import MAX_QUERY_CHARS, FilterInput, SearchInput
+from assocdb.errors import ValidationError
+from assocdb.http.call import Call
+from assocdb.http.crm.body import read_body
+from assocdb.http.crm.search_schemas import (
+    FilterWire,
+    SearchRequest,
+    SearchResponse,
+    SortWire,
+)
+from assocdb.http.operation import Operation
+from assocdb.http.render import iso_ms
+from assocdb.http.schemas import NextPage, Paging
+from assocdb.http.schemas_objects import SimplePublicObject
+
+__all__ = ["OPERATIONS"]
+
+
+def _text(value: object) -> str | None:
+    """Filter values as HubSpot reads them: text; JSON numbers and booleans as their text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _filter(f: FilterWire) -> FilterInput:
+    values = None if f.values is None else tuple(str(_text(v)) for v in f.values)
+    return FilterInput(f.propertyName, f.operator, _text(f.value), _text(f.highValue), values)
+
+
+def _sort(sort: str | SortWire) -> tuple[str, bool]:
+    """Both forms HubSpot takes: ``{"propertyName", "direction"}`` and a string, where a
+    leading ``-`` means descending (the search guide's "Sorting")."""
+    if isinstance(sort, SortWire):
+        return sort.propertyName, sort.direction.upper() == "DESCENDING"
+    return (sort[1:], True) if sort.startswith("-") else (sort, False)
+
+
+def _input(body: SearchRequest) -> SearchInput:
+    return SearchInput(
+        filter_groups=tuple(tuple(_filter(f) for f in g.filters) for g in body.filterGroups),
+        query=body.query,
+        sorts=tuple(_sort(s) for s in body.sorts),
+        properties=tuple(body.properties) if body.properties is not None else None,
+        limit=body.limit,
+        after=None if body.after in (None, "") else str(body.after),
+    )
+
+
+async def _body(call: Call) -> SearchRequest:
+    """The body as every endpoint reads it (415/413/400s from ``Call.body``), then at most
+    3,000 characters (the search guide's limitations; HubSpot answers a larger search
+    request with a 400)."""
+    body, length = await read_body(call, SearchRequest)
+    if length > MAX_QUERY_CHARS:
+        raise ValidationError(
+            f"The search request is too long: {length} characters, at most {MAX_QUERY_CHARS}.",
+            context={"length": [str(length)]},
+        )
+    return body
+
+
+def _record(obj: CrmObject, object_type: ObjectType, names: tuple[str, ...]) -> SimplePublicObject:
+    created, modified = date_properties(object_type)
+    values: dict[str, str | None] = dict(obj.properties)
+    values["hs_object_id"] = str(obj.object_id)
+    values[created] = iso_ms(obj.created_at_ms)
+    values[modified] = iso_ms(obj.updated_at_ms)
+    return SimplePublicObject(
+        id=str(obj.object_id),
+        properties={name: values.get(name) for name in names},
+        createdAt=iso_ms(obj.created_at_ms),
+        updatedAt=iso_ms(obj.updated_at_ms),
+        archived=False,
+    )
+
+
+async def search(call: Call) -> Response:
+    object_type = call.types["objectType"]
+    body = await _body(call)
+    page = await call.services.search.search(call.portal_id, object_type, _input(body))
+    paging = Paging(NextPage(page.next_after)) if page.next_after is not None else None
+    results = [_record(o, object_type, page.names) for o in page.records]
+    return call.json(SearchResponse(page.total, results, paging))
+
+
+def _operation(base: str, suffix: str, tag: str) -> Operation:
+    return Operation(
+        "POST",
+        base + "/{objectType}/search",
+        search,
+        "objects_search" + suffix,
+        "Search records: filter groups, text query, sorts, keyset paging",
+        tag,
+        request=SearchRequest,
+        responses={200: SearchResponse},
+    )
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    _operation("/crm/v3/objects", "", "Search"),
+    _operation("/crm/objects/2026-03", "_2026_03", "Search (2026-03)"),
+)
