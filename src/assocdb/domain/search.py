@@ -384,7 +384,7 @@ class SearchService:
                 errors=tuple(typer.errors),
             )
         after = _decode_after(request.after) if request.after else None
-        tokens = tuple(re.findall(r"\w+", (request.query or "").lower()))[:20]
+        tokens = tuple(re.findall(r"[^\W_]+", (request.query or "").lower()))[:20]
         delay = self.index_delay_ms
         plan = SearchPlan(
             portal_id=portal_id,

@@ -118,7 +118,7 @@ class _Sql:
         """
         portal, kind = self.plan.portal_id, self.plan.object_type
         marks = ", ".join("?" * len(names))
-        words = re.findall(r"\w+", text.lower())
+        words = _words(text)
         if text.startswith("*") or not words:
             core = text.strip("*").lower()
             self.p(portal, kind, *names, f"%{_like(core)}%")
@@ -136,7 +136,8 @@ class _Sql:
         self.p(portal, kind, *names, query)
         return (
             f"{_VALUES} AND v.name IN ({marks})"
-            " AND to_tsvector('simple', v.value) @@ to_tsquery('simple', ?)"
+            " AND to_tsvector('simple', regexp_replace(v.value, '[^[:alnum:]]+', ' ', 'g'))"
+            " @@ to_tsquery('simple', ?)"
         )
 
     def query_text(self) -> str:
@@ -164,6 +165,12 @@ class _Sql:
         if self.plan.visible_before_ms is not None:
             parts.append(f"o.updated_at_ms <= {self.p(self.plan.visible_before_ms)}")
         return " AND ".join(parts)
+
+
+def _words(text: str) -> list[str]:
+    """Words as both text indexes cut them: runs of letters and digits ("_" and "@"
+    separate), lower-cased."""
+    return re.findall(r"[^\W_]+", text.lower())
 
 
 def _like(text: str) -> str:

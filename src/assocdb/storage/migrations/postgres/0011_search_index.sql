@@ -1,6 +1,7 @@
 -- CRM search index (docs/search.md): one row per (record, property with a value), kept by a
 -- trigger on `objects`, so every write path (API, seed, copy) indexes in its own transaction.
--- value: as stored (full-text index); value_key: lower-cased, cut to 500 characters (a
+-- value: as stored (full-text index: words are its runs of letters and digits, as in
+-- SQLite's unicode61 tokenizer); value_key: lower-cased, cut to 500 characters (a
 -- btree entry must stay under PostgreSQL's ~2.7 kB); value_num: numbers, and ISO dates and
 -- datetimes as epoch milliseconds; is_unique: guarded by the partial unique index (409s).
 CREATE TABLE search_values (
@@ -24,7 +25,8 @@ CREATE INDEX search_values_num ON search_values (portal_id, object_type, name, v
 CREATE UNIQUE INDEX search_values_unique ON search_values (portal_id, object_type, name, value_key)
     WHERE is_unique;
 -- statement
-CREATE INDEX search_values_text ON search_values USING gin (to_tsvector('simple', value));
+CREATE INDEX search_values_text ON search_values
+    USING gin (to_tsvector('simple', regexp_replace(value, '[^[:alnum:]]+', ' ', 'g')));
 -- statement
 CREATE INDEX objects_by_created ON objects (portal_id, object_type, created_at_ms, object_id);
 -- statement
