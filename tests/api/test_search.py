@@ -450,3 +450,33 @@ def test_search_needs_the_objects_read_scope(api: Api, clock: Clock) -> None:
     deals_only = api.token(1, ["crm.objects.deals.read"])
     assert search(api, deals_only, "contacts", {}).status_code == 403
     assert search(api, deals_only, "deals", {}).status_code == 200
+
+
+def test_search_has_its_own_per_second_cap_when_limits_are_on(
+    make_api: Callable[..., Api], clock: Clock
+) -> None:
+    """5 searches per second per portal (HubSpot's search guide), apart from the 10-second
+    budget: the sixth in the same second is HubSpot's 429 with policyName SECONDLY."""
+    api = make_api(rate_limit="enterprise")
+    api.portal(1)
+    token = api.token(1)
+    answers = [search(api, token, "contacts", {}) for _ in range(6)]
+    assert [a.status_code for a in answers[:5]] == [200] * 5
+    refused = answers[5]
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["correlationId"] == refused.headers["x-hubspot-correlation-id"]
+    assert {k: v for k, v in body.items() if k not in ("correlationId", "requestId")} == {
+        "status": "error",
+        "message": "You have reached your secondly limit.",
+        "errorType": "RATE_LIMIT",
+        "category": "RATE_LIMITS",
+        "policyName": "SECONDLY",
+    }
+    assert refused.headers["retry-after"] == "1"
+    # Other endpoints are not held by the search cap.
+    assert api.get(f"{V3}/contacts", token).status_code == 200
+
+
+def test_no_search_cap_when_limits_are_off(api: Api, token: str) -> None:
+    assert {search(api, token, "contacts", {}).status_code for _ in range(8)} == {200}

@@ -91,6 +91,7 @@ def _record(obj: CrmObject, object_type: ObjectType, names: tuple[str, ...]) -> 
 
 async def search(call: Call) -> Response:
     object_type = call.types["objectType"]
+    await call.request.app.state.rate_limiter.admit_search(call.portal_id)
     body = await _body(call)
     page = await call.services.search.search(call.portal_id, object_type, _input(body))
     paging = Paging(NextPage(page.next_after)) if page.next_after is not None else None
