@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -42,9 +42,11 @@ from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.properties import PropertyStore
 from assocdb.domain.registry import Category, TypeKey, defined_pair
 from assocdb.domain.store import EdgeWrite, Store
 from assocdb.errors import AssocdbError, ValidationError
+from assocdb.seed_properties import SeedProperty, seed_properties
 
 __all__ = [
     "SeedAssociation",
@@ -91,6 +93,9 @@ class SeedDocument(msgspec.Struct, forbid_unknown_fields=True):
     labels: list[SeedLabel] = []
     objects: dict[str, list[SeedObject]] = {}
     associations: list[SeedAssociation] = []
+    properties: dict[str, list[SeedProperty]] = {}
+    """Object type → properties to create before the records (seed_properties.py); last, as
+    callers build documents positionally."""
 
 
 class SeedResult(msgspec.Struct):
@@ -109,10 +114,11 @@ class SeedData:
     labels: list[SeedLabel] = field(default_factory=list)
     objects: list[tuple[str, str | None, dict[str, str]]] = field(default_factory=list)
     associations: list[tuple[str, str, str, str, tuple[TypeRef, ...]]] = field(default_factory=list)
+    properties: dict[str, list[SeedProperty]] = field(default_factory=dict)
 
     @classmethod
     def from_document(cls, doc: SeedDocument) -> SeedData:
-        data = cls(labels=list(doc.labels))
+        data = cls(labels=list(doc.labels), properties=dict(doc.properties))
         for type_name, objects in doc.objects.items():
             for o in objects:
                 key = None if o.key is None else str(o.key)
@@ -125,6 +131,8 @@ class SeedData:
 
     def extend(self, other: SeedData) -> None:
         self.labels += other.labels
+        for type_name, props in other.properties.items():
+            self.properties.setdefault(type_name, []).extend(props)
         self.objects += other.objects
         self.associations += other.associations
 
@@ -252,7 +260,17 @@ async def seed_portal(
     names = await _label_names(store, portal_id, data.labels, types)
     await _validate_associations(store, portal_id, data, keys, types, names)
 
-    # 2. Labels, then objects.
+    # 2. Properties (defined, and any the records use), labels, then objects.
+    used: dict[str, set[str]] = {}
+    for type_name, _key, props in data.objects:
+        used.setdefault(type_name, set()).update(props)
+    await seed_properties(
+        cast(PropertyStore, store),
+        portal_id,
+        data.properties,
+        used.items(),
+        types,
+    )
     service = LabelService(store, max_labels_per_pair=max_labels_per_pair)
     made_labels = 0
     for item in data.labels:
