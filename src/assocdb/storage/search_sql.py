@@ -128,7 +128,10 @@ class _Sql:
             phrase = '"' + " ".join(words) + '"' + ("*" if prefix else "")
             self.p(phrase, portal, kind, *names)
             return (
-                "SELECT v.object_id FROM search_fts f JOIN search_values v ON v.rowid = f.rowid"
+                # CROSS JOIN keeps SQLite from walking every value of the property and
+                # probing the text index per row: the index's matches drive the join.
+                "SELECT v.object_id FROM search_fts f CROSS JOIN search_values v"
+                " ON v.rowid = f.rowid"
                 f" WHERE search_fts MATCH ? AND v.portal_id = ? AND v.object_type = ?"
                 f" AND v.name IN ({marks})"
             )
