@@ -31,12 +31,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DATA_DIR, UNLABELED, Server, machine_info  # noqa: E402
-
-from assocdb.domain.objecttypes import resolve_object_type  # noqa: E402
-from assocdb.domain.properties import PropertyService  # noqa: E402
-from assocdb.domain.search import FilterInput, SearchInput, SearchService  # noqa: E402
-from assocdb.storage import open_store  # noqa: E402
+from _common import DATA_DIR, UNLABELED, Server, machine_info
+from assocdb.domain.objecttypes import resolve_object_type
+from assocdb.domain.properties import PropertyService
+from assocdb.domain.search import FilterInput, SearchInput, SearchService
+from assocdb.storage import open_store
 
 PORTAL = 2002
 CHUNK = 10_000
@@ -169,9 +168,11 @@ async def _measure(urls: dict[int, str], repeat: int) -> dict[str, dict[int, flo
             for size, service in services.items():
                 for name, request in plans[size].items():
 
-                    async def run(s: SearchService = service, r: SearchInput = request) -> None:
+                    async def run(
+                        s: SearchService = service, r: SearchInput = request, n: str = name
+                    ) -> None:
                         page = await s.search(PORTAL, CONTACTS, r)
-                        assert page.records, name
+                        assert page.records, n
 
                     times = await _time(run, max(1, repeat // 3))
                     results.setdefault(name, {}).setdefault(size, []).extend(times)
@@ -236,8 +237,10 @@ def _token(url: str) -> str:
     import subprocess
 
     out = subprocess.run(
-        [sys.executable, "-m", "assocdb", "token", "create", "--db", url]
-        + ["--portal", str(PORTAL), "--scopes", "all"],
+        [
+            *(sys.executable, "-m", "assocdb", "token", "create", "--db", url),
+            *("--portal", str(PORTAL), "--scopes", "all"),
+        ],
         check=True,
         capture_output=True,
         text=True,
