@@ -35,6 +35,8 @@ from _common import DATA_DIR, UNLABELED, Server, machine_info
 from assocdb.domain.objecttypes import resolve_object_type
 from assocdb.domain.properties import PropertyService
 from assocdb.domain.search import FilterInput, SearchInput, SearchService
+from assocdb.http.crm.search import render_page
+from assocdb.http.schemas import encoder
 from assocdb.storage import open_store
 
 PORTAL = 2002
@@ -45,6 +47,7 @@ NAMES = [f"name{i:04d}" for i in range(1000)]
 STAGES = ["subscriber", "lead", "marketingqualifiedlead", "customer"]
 CONTACTS = resolve_object_type("contacts")
 VERSION = 1
+WARMUP = 12
 
 
 def _url(backend: str, size: int) -> str:
@@ -101,6 +104,7 @@ def _searches(size: int) -> dict[str, SearchInput]:
     companies = size // 100
     company = FIRST + companies // 2
     ids = tuple(str(FIRST + companies + middle + k * 7) for k in range(10))
+    ids100 = tuple(str(FIRST + companies + middle + k * 3) for k in range(100))
     low = T0 + 1000 + (size // CHUNK) // 4
     return {
         "email EQ": SearchInput(filter_groups=_eq("email", f"c{middle}@example.com")),
@@ -110,9 +114,15 @@ def _searches(size: int) -> dict[str, SearchInput]:
         "hs_object_id IN (10)": SearchInput(
             filter_groups=((FilterInput("hs_object_id", "IN", values=ids),),)
         ),
-        "CONTAINS_TOKEN firstname": SearchInput(
+        "CONTAINS_TOKEN email (1 match)": SearchInput(
+            filter_groups=((FilterInput("email", "CONTAINS_TOKEN", f"c{middle}"),),),
+        ),
+        "CONTAINS_TOKEN firstname (N/1000)": SearchInput(
             filter_groups=((FilterInput("firstname", "CONTAINS_TOKEN", "name0042"),),),
             limit=100,
+        ),
+        "hs_object_id IN (100), 100 records": SearchInput(
+            filter_groups=((FilterInput("hs_object_id", "IN", values=ids100),),), limit=100
         ),
         "range page 1": SearchInput(
             filter_groups=((FilterInput("lastmodifieddate", "GTE", str(low)),),),
@@ -140,7 +150,8 @@ def _with_after(request: SearchInput, after: str | None) -> SearchInput:
 
 
 async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> list[float]:
-    await fn()  # warm caches and prepared statements
+    for _ in range(WARMUP):  # every reader thread's connection, caches, statements
+        await fn()
     out = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -182,55 +193,66 @@ async def _measure(urls: dict[int, str], repeat: int) -> dict[str, dict[int, flo
     return {n: {s: statistics.median(v) for s, v in by.items()} for n, by in results.items()}
 
 
-def _http_vs_inprocess(url: str, size: int, repeat: int) -> tuple[float, float]:
-    """Median ms of the email EQ search over HTTP (1 worker, keep-alive) and in process."""
-    request = _searches(size)["email EQ"]
+def _wire(request: SearchInput) -> str:
+    """The JSON body of a one-filter search."""
+    f = request.filter_groups[0][0]
+    wire: dict[str, Any] = {"propertyName": f.property_name, "operator": f.operator}
+    if f.value is not None:
+        wire["value"] = f.value
+    if f.values is not None:
+        wire["values"] = list(f.values)
+    return json.dumps({"filterGroups": [{"filters": [wire]}], "limit": request.limit or 10})
 
-    async def inprocess() -> list[float]:
+
+def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median ms of searches over HTTP (1 worker, keep-alive) and in process (the handler
+    minus HTTP: search, render, encode)."""
+    requests = {n: _searches(size)[n] for n in ("email EQ", "hs_object_id IN (100), 100 records")}
+
+    async def inprocess() -> dict[str, float]:
         store: Any = open_store(url)
         await store.open()
         service = SearchService(store, PropertyService(store))
+        out = {}
         try:
-            return await _time(lambda: service.search(PORTAL, CONTACTS, request), repeat)
+            for name, request in requests.items():
+
+                async def handler(r: SearchInput = request) -> bytes:
+                    # The handler minus HTTP: search, render, encode (as batch_read.py does).
+                    page = await service.search(PORTAL, CONTACTS, r)
+                    return encoder.encode(render_page(page, CONTACTS))
+
+                times = await _time(handler, repeat)
+                out[name] = statistics.median(times)
         finally:
             await store.close()
+        return out
 
-    local = statistics.median(asyncio.run(inprocess()))
+    local = asyncio.run(inprocess())
     server = Server(url, workers=1)  # type: ignore[arg-type]
     server.start()
+    results = {}
     try:
         server.wait_ready()
         token = _token(url)
-        body = json.dumps(
-            {
-                "filterGroups": [
-                    {
-                        "filters": [
-                            {
-                                "propertyName": "email",
-                                "operator": "EQ",
-                                "value": request.filter_groups[0][0].value,
-                            }
-                        ]
-                    }
-                ]
-            }
-        )
         conn = http.client.HTTPConnection("127.0.0.1", server.port)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        times = []
-        for i in range(repeat + 1):
-            t = time.perf_counter()
-            conn.request("POST", "/crm/v3/objects/contacts/search", body, headers)
-            response = conn.getresponse()
-            payload = response.read()
-            assert response.status == 200, payload
-            if i:
-                times.append((time.perf_counter() - t) * 1000)
+        for name, request in requests.items():
+            body = _wire(request)
+            times = []
+            for i in range(WARMUP + repeat):
+                t = time.perf_counter()
+                conn.request("POST", "/crm/v3/objects/contacts/search", body, headers)
+                response = conn.getresponse()
+                payload = response.read()
+                assert response.status == 200, payload
+                if i >= WARMUP:
+                    times.append((time.perf_counter() - t) * 1000)
+            results[name] = (statistics.median(times), local[name])
         conn.close()
     finally:
         server.stop()
-    return statistics.median(times), local
+    return results
 
 
 def _token(url: str) -> str:
@@ -253,7 +275,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--repeat", type=int, default=24)
+    parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     urls = {size: _url(args.backend, size) for size in sizes}
@@ -268,11 +290,11 @@ def main() -> None:
     for size in sizes:
         deep = medians["range page at 9,800"][size] / medians["range page 1"][size]
         print(f"depth 9,800 / first page at {size:,}: {deep:.2f}")
-    http_ms, local_ms = _http_vs_inprocess(urls[small], small, args.repeat)
-    print(
-        f"email EQ at {small:,}: HTTP 1 worker {http_ms:.2f} ms, in process {local_ms:.2f} ms,"
-        f" in-process/HTTP {local_ms / http_ms:.2f}"
-    )
+    for name, (http_ms, local_ms) in _http_vs_inprocess(urls[small], small, args.repeat).items():
+        print(
+            f"{name} at {small:,}: HTTP 1 worker {http_ms:.2f} ms, in process {local_ms:.2f} ms,"
+            f" in-process/HTTP {local_ms / http_ms:.2f}"
+        )
     info = machine_info()
     print(f"machine: {info.get('cpu')}, {info.get('nproc')} cpu(s)")
 

@@ -14,7 +14,7 @@ import binascii
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -402,8 +402,6 @@ class SearchService:
 
 
 def _with_limit(plan: SearchPlan, limit: int) -> SearchPlan:
-    from dataclasses import replace
-
     return replace(plan, limit=limit)
 
 

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import date_properties
 from assocdb.domain.objecttypes import ObjectType
-from assocdb.domain.search import MAX_QUERY_CHARS, FilterInput, SearchInput
+from assocdb.domain.search import MAX_QUERY_CHARS, FilterInput, SearchInput, SearchPage
 from assocdb.errors import ValidationError
 from assocdb.http.call import Call
 from assocdb.http.crm.body import read_body
@@ -23,7 +23,7 @@ from assocdb.http.render import iso_ms
 from assocdb.http.schemas import NextPage, Paging
 from assocdb.http.schemas_objects import SimplePublicObject
 
-__all__ = ["OPERATIONS"]
+__all__ = ["OPERATIONS", "render_page"]
 
 
 def _text(value: object) -> str | None:
@@ -74,19 +74,27 @@ async def _body(call: Call) -> SearchRequest:
     return body
 
 
-def _record(obj: CrmObject, object_type: ObjectType, names: tuple[str, ...]) -> SimplePublicObject:
-    created, modified = date_properties(object_type)
-    values: dict[str, str | None] = dict(obj.properties)
-    values["hs_object_id"] = str(obj.object_id)
-    values[created] = iso_ms(obj.created_at_ms)
-    values[modified] = iso_ms(obj.updated_at_ms)
+def _record(
+    obj: CrmObject, names: tuple[str, ...], created: str, modified: str
+) -> SimplePublicObject:
+    created_at, updated_at = iso_ms(obj.created_at_ms), iso_ms(obj.updated_at_ms)
+    computed = {"hs_object_id": str(obj.object_id), created: created_at, modified: updated_at}
+    values = obj.properties
     return SimplePublicObject(
-        id=str(obj.object_id),
-        properties={name: values.get(name) for name in names},
-        createdAt=iso_ms(obj.created_at_ms),
-        updatedAt=iso_ms(obj.updated_at_ms),
+        id=computed["hs_object_id"],
+        properties={n: computed[n] if n in computed else values.get(n) for n in names},
+        createdAt=created_at,
+        updatedAt=updated_at,
         archived=False,
     )
+
+
+def render_page(page: SearchPage, object_type: ObjectType) -> SearchResponse:
+    """The response body of a search page (public: bench/search.py times it)."""
+    created, modified = date_properties(object_type)
+    results = [_record(o, page.names, created, modified) for o in page.records]
+    paging = Paging(NextPage(page.next_after)) if page.next_after is not None else None
+    return SearchResponse(page.total, results, paging)
 
 
 async def search(call: Call) -> Response:
@@ -94,9 +102,7 @@ async def search(call: Call) -> Response:
     await call.request.app.state.rate_limiter.admit_search(call.portal_id)
     body = await _body(call)
     page = await call.services.search.search(call.portal_id, object_type, _input(body))
-    paging = Paging(NextPage(page.next_after)) if page.next_after is not None else None
-    results = [_record(o, object_type, page.names) for o in page.records]
-    return call.json(SearchResponse(page.total, results, paging))
+    return call.json(render_page(page, object_type))
 
 
 def _operation(base: str, suffix: str, tag: str) -> Operation:
