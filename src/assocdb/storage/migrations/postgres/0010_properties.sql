@@ -22,8 +22,8 @@ CREATE TABLE crm_property_groups (
     PRIMARY KEY (portal_id, object_type, name)
 );
 
--- Properties whose values must be unique (hasUniqueValue, contact email); portal 0 holds
--- HubSpot's own. Read by the search index trigger (0011_search_index.sql).
+-- Portals' own unique properties (hasUniqueValue); HubSpot's own, contact email, is in the
+-- search index trigger (0011_search_index.sql), which reads this table.
 CREATE TABLE unique_properties (
     portal_id   BIGINT NOT NULL,
     object_type TEXT   NOT NULL,
@@ -31,4 +31,3 @@ CREATE TABLE unique_properties (
     PRIMARY KEY (portal_id, object_type, name)
 );
 
-INSERT INTO unique_properties (portal_id, object_type, name) VALUES (0, '0-1', 'email');

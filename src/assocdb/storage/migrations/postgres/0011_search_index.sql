@@ -65,8 +65,9 @@ BEGIN
             (portal_id, object_type, object_id, name, value, value_key, value_num, is_unique)
         SELECT NEW.portal_id, NEW.object_type, NEW.object_id, j.key, j.value,
             lower(left(j.value, 500)), assocdb_search_num(j.value),
-            EXISTS (SELECT 1 FROM unique_properties u WHERE u.portal_id IN (0, NEW.portal_id)
-                    AND u.object_type = NEW.object_type AND u.name = j.key)
+            (NEW.object_type = '0-1' AND j.key = 'email') OR EXISTS (SELECT 1
+                FROM unique_properties u WHERE u.portal_id = NEW.portal_id
+                AND u.object_type = NEW.object_type AND u.name = j.key)
         FROM jsonb_each_text(NEW.properties::jsonb) j
         WHERE j.value IS NOT NULL AND j.value <> '';
     END IF;

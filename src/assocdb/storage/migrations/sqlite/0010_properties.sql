@@ -25,7 +25,7 @@ CREATE TABLE crm_property_groups (
 ) WITHOUT ROWID;
 
 -- Properties whose values must be unique per portal and object type (hasUniqueValue, and
--- contact email). Portal 0 holds HubSpot's own: the search index triggers
+-- HubSpot's own, contact email, is written into the search index triggers). The triggers
 -- (0011_search_index.sql) read this table to mark the values the unique index guards.
 CREATE TABLE unique_properties (
     portal_id   INTEGER NOT NULL,
@@ -34,4 +34,3 @@ CREATE TABLE unique_properties (
     PRIMARY KEY (portal_id, object_type, name)
 ) WITHOUT ROWID;
 
-INSERT INTO unique_properties (portal_id, object_type, name) VALUES (0, '0-1', 'email');

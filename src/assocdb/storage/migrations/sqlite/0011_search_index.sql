@@ -57,8 +57,9 @@ CREATE TRIGGER objects_search_insert AFTER INSERT ON objects BEGIN
                 AND j.value GLOB '[0-9+.-]*'
                 THEN CAST(j.value AS REAL)
         END,
-        EXISTS (SELECT 1 FROM unique_properties u WHERE u.portal_id IN (0, NEW.portal_id)
-                AND u.object_type = NEW.object_type AND u.name = j.key)
+        (NEW.object_type = '0-1' AND j.key = 'email') OR EXISTS (SELECT 1
+            FROM unique_properties u WHERE u.portal_id = NEW.portal_id
+            AND u.object_type = NEW.object_type AND u.name = j.key)
     FROM json_each(NEW.properties) j
     WHERE j.value IS NOT NULL AND j.value <> '';
 END;
@@ -77,8 +78,9 @@ CREATE TRIGGER objects_search_update AFTER UPDATE OF properties ON objects BEGIN
                 AND j.value GLOB '[0-9+.-]*'
                 THEN CAST(j.value AS REAL)
         END,
-        EXISTS (SELECT 1 FROM unique_properties u WHERE u.portal_id IN (0, NEW.portal_id)
-                AND u.object_type = NEW.object_type AND u.name = j.key)
+        (NEW.object_type = '0-1' AND j.key = 'email') OR EXISTS (SELECT 1
+            FROM unique_properties u WHERE u.portal_id = NEW.portal_id
+            AND u.object_type = NEW.object_type AND u.name = j.key)
     FROM json_each(NEW.properties) j
     WHERE j.value IS NOT NULL AND j.value <> '';
 END;
