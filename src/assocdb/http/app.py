@@ -22,14 +22,14 @@ from starlette.routing import Route
 
 from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
-from assocdb.domain.auth import Principal, authenticate, require_any
+from assocdb.domain.auth import Principal, TokenCache, authenticate
 from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
-from assocdb.domain.properties import PropertyService, PropertyStore, schema_scopes
+from assocdb.domain.properties import PropertyService, PropertyStore
 from assocdb.domain.search import SearchService, SearchStore
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFound
@@ -41,33 +41,24 @@ from assocdb.http.openapi import openapi_document
 from assocdb.http.operation import Operation
 from assocdb.http.ratelimit import RateLimited, RateLimiter
 from assocdb.http.routes import OPERATIONS
+from assocdb.http.scopes import TYPE_PARAMS, check_scopes
 from assocdb.storage import open_store
 
 __all__ = ["create_app", "create_app_from_env"]
 
 log = logging.getLogger("assocdb")
 
-# Path parameters that name object types; the first present is the "from" side.
-_TYPE_PARAMS = ("fromObjectType", "objectType", "toObjectType")
 _ANONYMOUS = Principal(0, frozenset())
 
 
 def _resolve_types(request: Request) -> dict[str, ObjectType]:
     params = request.path_params
-    return {name: resolve_object_type(params[name]) for name in _TYPE_PARAMS if name in params}
+    return {name: resolve_object_type(params[name]) for name in TYPE_PARAMS if name in params}
 
 
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
-    if op.scopes == "schemas" and op.access is not None:
-        for object_type in types.values():
-            require_any(principal, schema_scopes(object_type, op.access))
-    elif op.access == "read":
-        for object_type in types.values():
-            require_any(principal, object_type.read_scopes)
-    elif op.access == "write":
-        # Writes need write access to the side being changed (reference 8, [inferred]).
-        first = next(iter(types.values()))
-        require_any(principal, first.write_scopes)
+    """The operation's scope rules from the route table (http/routes.py), nothing else."""
+    check_scopes(op.required_scopes, principal, types)
 
 
 def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -80,7 +71,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
             principal = _ANONYMOUS
             if op.access is not None:
                 principal = await authenticate(
-                    services.store, request.headers.get("authorization"), started
+                    services.store, request.headers.get("authorization"), started, services.tokens
                 )
                 request.scope["assocdb.portal_id"] = principal.portal_id  # request logs
                 # Only authenticated calls count against a portal (http/ratelimit.py).
@@ -139,6 +130,7 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
             properties,
             index_delay_ms=settings.search_index_delay_ms,
         ),
+        tokens=TokenCache(),
     )
 
 

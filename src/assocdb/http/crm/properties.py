@@ -41,6 +41,7 @@ from assocdb.http.crm.properties_schemas import (
 from assocdb.http.errors import batch_error_item
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import batch_answer, iso_ms
+from assocdb.http.scopes import SchemaScope
 
 __all__ = ["OPERATIONS"]
 
@@ -315,6 +316,7 @@ def _op(
     request: type | None = None,
     responses: dict[int, type | None],
     query: tuple[QueryParam, ...] = (),
+    batch_limit: int | None = None,
 ) -> Operation:
     return Operation(
         method,
@@ -327,7 +329,8 @@ def _op(
         request=request,
         responses=responses,
         query=query,
-        scopes="schemas",
+        scopes=(SchemaScope("objectType", "write" if write else "read"),),
+        batch_limit=batch_limit,
     )
 
 
@@ -388,6 +391,7 @@ OPERATIONS: tuple[Operation, ...] = (
         write=True,
         request=BatchPropertyCreate,
         responses={201: BatchResponseProperty, 207: BatchResponsePropertyWithErrors},
+        batch_limit=MAX_BATCH_PROPERTIES,
     ),
     _op(
         "POST",
@@ -397,6 +401,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Read up to 100 properties by name",
         request=BatchReadProperties,
         responses={200: BatchResponseProperty, 207: BatchResponsePropertyWithErrors},
+        batch_limit=MAX_BATCH_PROPERTIES,
     ),
     _op(
         "POST",
@@ -407,6 +412,7 @@ OPERATIONS: tuple[Operation, ...] = (
         write=True,
         request=BatchPropertyNames,
         responses={204: None},
+        batch_limit=MAX_BATCH_PROPERTIES,
     ),
     _op(
         "GET",

@@ -105,20 +105,16 @@ async def search(call: Call) -> Response:
     return call.json(render_page(page, object_type))
 
 
-def _operation(base: str, suffix: str, tag: str) -> Operation:
-    return Operation(
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
         "POST",
-        base + "/{objectType}/search",
+        "/crm/v3/objects/{objectType}/search",
         search,
-        "objects_search" + suffix,
+        "objects_search",
         "Search records: filter groups, text query, sorts, keyset paging",
-        tag,
+        "Search",
         request=SearchRequest,
         responses={200: SearchResponse},
-    )
-
-
-OPERATIONS: tuple[Operation, ...] = (
-    _operation("/crm/v3/objects", "", "Search"),
-    _operation("/crm/objects/2026-03", "_2026_03", "Search (2026-03)"),
+    ),
 )
+"""Served under /crm/v3/objects and /crm/objects/2026-03 (``http.routes.SEARCH``)."""
