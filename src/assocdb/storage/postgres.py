@@ -18,7 +18,9 @@ from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
+from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_properties import PostgresProperties
@@ -47,6 +49,8 @@ class PostgresStore(
     PostgresProperties,
     PostgresSearch,
     PostgresHarness,
+    PostgresInventory,
+    PostgresExplorer,
     PostgresBase,
 ):
     # -- portals and tokens -----------------------------------------------------------

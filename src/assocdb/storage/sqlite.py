@@ -16,7 +16,9 @@ from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, chunks
+from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
+from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_properties import SQLiteProperties
@@ -33,7 +35,14 @@ _READ_PAGE = (
 
 
 class SQLiteStore(
-    SQLiteObjects, SQLiteLabels, SQLiteProperties, SQLiteSearch, SQLiteHarness, SQLiteBase
+    SQLiteObjects,
+    SQLiteLabels,
+    SQLiteProperties,
+    SQLiteSearch,
+    SQLiteHarness,
+    SQLiteInventory,
+    SQLiteExplorer,
+    SQLiteBase,
 ):
     # -- portals and tokens -----------------------------------------------------------
 
