@@ -32,6 +32,7 @@ from assocdb.cli_checks import (
 from assocdb.cli_harness import export_command, harness_options, seed_command
 from assocdb.cli_inventory import portal_list, serve_summary, status, token_list
 from assocdb.cli_owners import owner as owner_group
+from assocdb.cli_search import search_options
 from assocdb.config import DEFAULT_DB, INT_BOUNDS, Settings, SettingsError
 from assocdb.domain.auth import issue_token
 from assocdb.domain.clock import now_ms
@@ -171,6 +172,7 @@ def cli() -> None:
     help="Rate-limit counters: memory:// (per worker) or redis://host:port (shared).",
 )
 @harness_options
+@search_options
 def serve(
     db: str,
     read_db: str | None,

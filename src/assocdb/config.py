@@ -19,6 +19,8 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
     "max_labels_per_pair": (1, 1000),
     # One thread per SQLite reader connection; more than a few hundred only costs memory.
     "read_threads": (1, 256),
+    # Search lagging writes by more than 10 minutes would only hide records (docs/search.md).
+    "search_index_delay_ms": (0, 600_000),
 }
 """The accepted range of each whole-number setting, whether it comes from a flag or a variable."""
 
@@ -58,6 +60,11 @@ class Settings:
     """Fault-injection rules, comma-separated (grammar in ``http/faults.py``)."""
     fault_header: bool = False
     """Honour ``X-Assocdb-Fault`` request headers (for tests)."""
+    # -- properties and search (issue 12: domain/properties.py, domain/search.py)
+    lenient_properties: bool = False
+    """Create unknown properties (as strings) on first use instead of HubSpot's 400."""
+    search_index_delay_ms: int = 0
+    """Records created or changed in the last N ms are not yet visible to search."""
     log_format: str = "auto"
     """Request logs: ``json`` (one line per request), ``text``, or ``auto`` (text on a TTY)."""
 

@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
+    "AlreadyExists",
     "AssocdbError",
+    "Conflict",
     "ErrorDetail",
     "InternalError",
     "InvalidAuthentication",
@@ -101,3 +103,17 @@ class InternalError(AssocdbError):
 class ServiceUnavailable(AssocdbError):
     status_code = 503
     category = "SERVICE_UNAVAILABLE"
+
+
+class Conflict(AssocdbError):
+    """A value that must be unique already belongs to another record (HubSpot's 409)."""
+
+    status_code = 409
+    category = "CONFLICT"
+
+
+class AlreadyExists(AssocdbError):
+    """Creating a definition (a property, a group) whose name is taken (HubSpot's 409)."""
+
+    status_code = 409
+    category = "OBJECT_ALREADY_EXISTS"

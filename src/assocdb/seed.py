@@ -33,7 +33,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -43,9 +43,11 @@ from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.owners import NewOwner, OwnerService, owner_store
+from assocdb.domain.properties import PropertyStore
 from assocdb.domain.registry import Category, TypeKey, defined_pair
 from assocdb.domain.store import Store, StoreTx
 from assocdb.errors import AssocdbError, ValidationError
+from assocdb.seed_properties import SeedProperty, seed_properties
 
 __all__ = [
     "SeedAssociation",
@@ -102,6 +104,9 @@ class SeedDocument(msgspec.Struct, forbid_unknown_fields=True):
     objects: dict[str, list[SeedObject]] = {}
     associations: list[SeedAssociation] = []
     owners: list[SeedOwner] = []
+    properties: dict[str, list[SeedProperty]] = {}
+    """Object type → properties to create before the records (seed_properties.py); last, as
+    callers build documents positionally."""
 
 
 class SeedResult(msgspec.Struct):
@@ -121,10 +126,13 @@ class SeedData:
     objects: list[tuple[str, str | None, dict[str, str]]] = field(default_factory=list)
     associations: list[tuple[str, str, str, str, tuple[TypeRef, ...]]] = field(default_factory=list)
     owners: list[SeedOwner] = field(default_factory=list)
+    properties: dict[str, list[SeedProperty]] = field(default_factory=dict)
 
     @classmethod
     def from_document(cls, doc: SeedDocument) -> SeedData:
-        data = cls(labels=list(doc.labels), owners=list(doc.owners))
+        data = cls(
+            labels=list(doc.labels), owners=list(doc.owners), properties=dict(doc.properties)
+        )
         for type_name, objects in doc.objects.items():
             for o in objects:
                 key = None if o.key is None else str(o.key)
@@ -137,6 +145,8 @@ class SeedData:
 
     def extend(self, other: SeedData) -> None:
         self.labels += other.labels
+        for type_name, props in other.properties.items():
+            self.properties.setdefault(type_name, []).extend(props)
         self.objects += other.objects
         self.associations += other.associations
         self.owners += other.owners
@@ -265,6 +275,18 @@ async def seed_portal(
     names = await _label_names(store, portal_id, data.labels, types)
     await _validate_associations(store, portal_id, data, keys, types, names)
 
+    # 2. Properties (defined, and any the records use) first: they are definitions, which
+    # the records' checks read.
+    used: dict[str, set[str]] = {}
+    for type_name, _key, props in data.objects:
+        used.setdefault(type_name, set()).update(props)
+    await seed_properties(
+        cast(PropertyStore, store),
+        portal_id,
+        data.properties,
+        used.items(),
+        types,
+    )
     # 2. One transaction: labels, objects, then associations through the API's write
     # plan, so a seed is applied wholly or not at all, and moves Primaries and respects
     # limits exactly as the API does against what is already stored.

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-Rule = Literal["read", "write", "any", "fixed"]
-"""... and "fixed": one named OR-set of the resource's own scopes (owners, custom object
-schemas, account information), as each resource's page lists them."""
+Rule = Literal["read", "write", "any", "fixed", "schema-read", "schema-write"]
+"""... "fixed": one named OR-set of the resource's own scopes (owners, custom object
+schemas, account information), as each resource's page lists them; "schema-read" /
+"schema-write": crm.schemas.{type}.read|write of the path's object type."""
 
 # Record associations v4: {a} the batch prefix, {o} the record prefix.
 RECORD_ASSOCIATIONS: list[tuple[str, str, Rule]] = [
@@ -90,6 +91,8 @@ OBJECTS: list[tuple[str, str, Rule]] = [
     ("POST", "{c}/{{objectType}}/batch/read", "read"),
     ("POST", "{c}/{{objectType}}/batch/update", "write"),
     ("POST", "{c}/{{objectType}}/batch/archive", "write"),
+    # Search reads: https://developers.hubspot.com/docs/guides/api/crm/search
+    ("POST", "{c}/{{objectType}}/search", "read"),
 ]
 OBJECT_FORMS = ["/crm/v3/objects", "/crm/objects/2026-03"]
 
@@ -146,6 +149,25 @@ CRM_MORE: list[tuple[str, str, Rule]] = [
     ],
 ]
 
+# Properties v3: "schema-read" / "schema-write" are crm.schemas.{type}.read|write, as the
+# properties reference lists them
+# (https://developers.hubspot.com/docs/api-reference/crm-properties-v3/guide).
+PROPERTIES: list[tuple[str, str, Rule]] = [
+    ("GET", "/crm/v3/properties/{objectType}", "schema-read"),
+    ("POST", "/crm/v3/properties/{objectType}", "schema-write"),
+    ("GET", "/crm/v3/properties/{objectType}/{propertyName}", "schema-read"),
+    ("PATCH", "/crm/v3/properties/{objectType}/{propertyName}", "schema-write"),
+    ("DELETE", "/crm/v3/properties/{objectType}/{propertyName}", "schema-write"),
+    ("POST", "/crm/v3/properties/{objectType}/batch/create", "schema-write"),
+    ("POST", "/crm/v3/properties/{objectType}/batch/read", "schema-read"),
+    ("POST", "/crm/v3/properties/{objectType}/batch/archive", "schema-write"),
+    ("GET", "/crm/v3/properties/{objectType}/groups", "schema-read"),
+    ("POST", "/crm/v3/properties/{objectType}/groups", "schema-write"),
+    ("GET", "/crm/v3/properties/{objectType}/groups/{groupName}", "schema-read"),
+    ("PATCH", "/crm/v3/properties/{objectType}/groups/{groupName}", "schema-write"),
+    ("DELETE", "/crm/v3/properties/{objectType}/groups/{groupName}", "schema-write"),
+]
+
 CLAIMED: dict[tuple[str, str], Rule] = {
     **{
         (m, p.format(a=a, o=o)): rule for a, o in RECORD_FORMS for m, p, rule in RECORD_ASSOCIATIONS
@@ -153,6 +175,7 @@ CLAIMED: dict[tuple[str, str], Rule] = {
     **{(m, p.format(s=s)): rule for s in SCHEMA_FORMS for m, p, rule in SCHEMA},
     **{(m, p.format(c=c)): rule for c in OBJECT_FORMS for m, p, rule in OBJECTS},
     **{(m, p): rule for m, p, rule in CRM_MORE},
+    **{(m, p): rule for m, p, rule in PROPERTIES},
 }
 """(method, path) → scope rule, for every path form."""
 

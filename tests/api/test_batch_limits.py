@@ -25,6 +25,15 @@ ITEMS: dict[str, dict[str, Any]] = {
     "BatchArchiveObjects": {"id": "1"},
     "BatchReadV3": {"id": "1"},
     "BatchWriteV3": {"from": {"id": "1"}, "to": {"id": "2"}, "type": "contact_to_contact"},
+    "BatchPropertyCreate": {
+        "name": "p1",
+        "label": "P",
+        "type": "string",
+        "fieldType": "text",
+        "groupName": "contactinformation",
+    },
+    "BatchReadProperties": {"name": "email"},
+    "BatchPropertyNames": {"name": "nope"},
 }
 TOO_MANY = re.compile(r"Too many inputs|maximum number of inputs")
 
@@ -33,7 +42,7 @@ def _path(template: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: "contacts" if "Type" in m[1] else "1", template)
 
 
-def test_every_batch_route_of_associations_and_objects_declares_its_limit() -> None:
+def test_every_batch_route_declares_its_limit() -> None:
     batch = {
         op.operation_id
         for op in OPERATIONS
@@ -43,7 +52,7 @@ def test_every_batch_route_of_associations_and_objects_declares_its_limit() -> N
         and "/definitions/configurations/" not in op.path
     }
     assert {op.operation_id for op in LIMITED} == batch
-    assert len(batch) == 18 + 3  # + the v3 associations' read, create, archive
+    assert len(batch) == 18 + 3 + 3  # + v3 associations' and properties' batch operations
 
 
 def test_each_declared_batch_limit_is_the_enforced_one(api: Api) -> None:

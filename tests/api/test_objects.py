@@ -92,7 +92,12 @@ def test_create_is_a_201_with_the_record_and_its_computed_properties(
         f"{base}/contacts",
         token,
         {
-            "properties": {"email": "ada@example.com", "age": 36, "vip": True, "unset": None},
+            "properties": {
+                "email": "ada@example.com",
+                "associatedcompanyid": 36,
+                "jobtitle": True,
+                "phone": None,
+            },
             "associations": [],
         },
     )
@@ -101,12 +106,12 @@ def test_create_is_a_201_with_the_record_and_its_computed_properties(
     assert response.json() == {
         "id": str(FIRST),
         "properties": {
-            "age": "36",
+            "associatedcompanyid": "36",
             "createdate": T0_ISO,
             "email": "ada@example.com",
             "hs_object_id": str(FIRST),
             "lastmodifieddate": T0_ISO,
-            "vip": "true",
+            "jobtitle": "true",
         },
         "createdAt": T0_ISO,
         "updatedAt": T0_ISO,
@@ -304,7 +309,7 @@ def test_create_requires_properties(api: Api, token: str) -> None:
 def test_get_returns_the_default_properties_with_unset_ones_as_null(
     api: Api, token: str, base: str
 ) -> None:
-    api.post(f"{V3}/contacts", token, {"properties": {"email": "ada@example.com", "x": "1"}})
+    api.post(f"{V3}/contacts", token, {"properties": {"email": "ada@example.com", "phone": "1"}})
 
     response = api.get(f"{base}/contacts/{FIRST}", token)
 
@@ -327,13 +332,13 @@ def test_get_returns_the_default_properties_with_unset_ones_as_null(
 
 @pytest.mark.parametrize(
     "query",
-    ["properties=x&properties=email", "properties=x,email", "properties=x%2Cemail"],
+    ["properties=phone&properties=email", "properties=phone,email", "properties=phone%2Cemail"],
     ids=["repeated", "comma", "encoded-comma"],
 )
 def test_get_returns_the_requested_properties_in_either_query_form(
     api: Api, token: str, query: str
 ) -> None:
-    api.post(f"{V3}/contacts", token, {"properties": {"email": "a@example.com", "x": "1"}})
+    api.post(f"{V3}/contacts", token, {"properties": {"email": "a@example.com", "phone": "1"}})
 
     response = api.get(f"{V3}/contacts/{FIRST}?{query}", token)
 
@@ -342,7 +347,7 @@ def test_get_returns_the_requested_properties_in_either_query_form(
         "email": "a@example.com",
         "hs_object_id": str(FIRST),
         "lastmodifieddate": T0_ISO,
-        "x": "1",
+        "phone": "1",
     }
 
 
@@ -512,11 +517,11 @@ def test_get_page_can_list_associated_ids_too(api: Api, token: str) -> None:
 def test_patch_updates_and_clears_properties_and_moves_updated_at(
     api: Api, clock: Clock, token: str, base: str
 ) -> None:
-    api.post(f"{V3}/contacts", token, {"properties": {"email": "a@example.com", "x": "1"}})
+    api.post(f"{V3}/contacts", token, {"properties": {"email": "a@example.com", "phone": "1"}})
     clock.ms = T0 + 1234
 
     response = patch(
-        api, f"{base}/contacts/{FIRST}", token, {"properties": {"x": "", "firstname": "Ada"}}
+        api, f"{base}/contacts/{FIRST}", token, {"properties": {"phone": "", "firstname": "Ada"}}
     )
 
     assert response.status_code == 200
@@ -533,11 +538,14 @@ def test_patch_updates_and_clears_properties_and_moves_updated_at(
         "updatedAt": T1_ISO,
         "archived": False,
     }
-    assert api.get(f"{V3}/contacts/{FIRST}?properties=x", token).json()["properties"]["x"] is None
+    assert (
+        api.get(f"{V3}/contacts/{FIRST}?properties=phone", token).json()["properties"]["phone"]
+        is None
+    )
 
 
 def test_patch_of_a_missing_record_is_a_404(api: Api, token: str) -> None:
-    response = patch(api, f"{V3}/contacts/424242", token, {"properties": {"a": "b"}})
+    response = patch(api, f"{V3}/contacts/424242", token, {"properties": {"firstname": "b"}})
 
     assert response.status_code == 404
     assert response.json()["message"] == "Object not found.  objectId are usually numeric."
@@ -616,7 +624,7 @@ def test_an_archived_record_cannot_be_associated_or_updated(api: Api, token: str
     created = api.post(
         f"{V3}/companies", token, {"properties": {}, "associations": [to(contact, hs(280))]}
     )
-    updated = patch(api, f"{V3}/contacts/{contact}", token, {"properties": {"a": "b"}})
+    updated = patch(api, f"{V3}/contacts/{contact}", token, {"properties": {"firstname": "b"}})
 
     assert created.json()["context"] == {"INVALID_OBJECT_IDS": [f"CONTACT={contact} is not valid"]}
     assert updated.status_code == 404
@@ -697,15 +705,15 @@ def test_batch_create_is_a_207_naming_the_inputs_that_were_not_created(
         token,
         {
             "inputs": [
-                {"properties": {"n": "1"}, "associations": [to("424242", hs(279))]},
-                {"properties": {"n": "2"}},
+                {"properties": {"firstname": "1"}, "associations": [to("424242", hs(279))]},
+                {"properties": {"firstname": "2"}},
             ]
         },
     )
 
     assert response.status_code == 207
     body = envelope(response)
-    assert [r["properties"]["n"] for r in body["results"]] == ["2"]
+    assert [r["properties"]["firstname"] for r in body["results"]] == ["2"]
     assert body["numErrors"] == 1
     assert body["errors"] == [
         {
@@ -726,7 +734,7 @@ def test_object_batches_take_100_inputs_and_reject_101(
     item = {
         "create": lambda i: {"properties": {}},
         "read": lambda i: {"id": str(i)},
-        "update": lambda i: {"id": str(i), "properties": {"a": "b"}},
+        "update": lambda i: {"id": str(i), "properties": {"firstname": "b"}},
         "archive": lambda i: {"id": str(i)},
     }[operation]
     url = f"{V3}/contacts/batch/{operation}"
@@ -890,7 +898,7 @@ def test_batch_update_is_a_207_when_some_records_do_not_exist(
 
 def test_batch_update_of_one_record_twice_is_a_400(api: Api, token: str) -> None:
     (contact,) = api.objects(1, "contacts", 1)
-    item = {"id": str(contact), "properties": {"a": "b"}}
+    item = {"id": str(contact), "properties": {"firstname": "b"}}
 
     response = api.post(f"{V3}/contacts/batch/update", token, {"inputs": [item, item]})
 

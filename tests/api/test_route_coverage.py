@@ -13,7 +13,7 @@ import pytest
 from assocdb.http.endpoint_table import BEGIN, END, endpoint_table
 from assocdb.http.operation import Operation
 from assocdb.http.routes import OPERATIONS
-from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope, TypeScope
+from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope, SchemaScope, TypeScope
 from tests.api.hubspot_operations import CLAIMED, Rule
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "compatibility.md"
@@ -30,6 +30,8 @@ def _rule_of(op: Operation) -> Rule | None:
         return "any"
     if len(rules) == 1 and isinstance(rules[0], AnyScope):
         return "fixed"
+    if len(rules) == 1 and isinstance(rules[0], SchemaScope):
+        return "schema-read" if rules[0].access == "read" else "schema-write"
     in_path = [p for p in TYPE_PARAMS if "{" + p + "}" in op.path]
     if rules == tuple(TypeScope(p, "read") for p in in_path):
         return "read"
@@ -74,6 +76,8 @@ _SCOPES = {
     "write": re.compile(r"^write of `\{\w+\}`$"),
     "any": re.compile(r"^any CRM object scope$"),
     "fixed": re.compile(r"^one of `"),
+    "schema-read": re.compile(r"^`crm\.schemas\.\{type\}\.read` of `\{objectType\}`$"),
+    "schema-write": re.compile(r"^`crm\.schemas\.\{type\}\.write` of `\{objectType\}`$"),
 }
 
 

@@ -33,7 +33,19 @@ COMPANY_READ = [
     "crm.objects.companies.sensitive.read.v2",
     "crm.objects.companies.highly_sensitive.read.v2",
 ]
-FIRST_MISSING = {"read": CONTACT_READ, "write": CONTACT_WRITE, "any": list(CRM_OBJECT_SCOPES)}
+SCHEMA_READ = [
+    "crm.schemas.contacts.read",
+    "crm.schemas.contacts.write",
+    *CONTACT_READ,
+    *CONTACT_WRITE,
+]
+FIRST_MISSING = {
+    "read": CONTACT_READ,
+    "write": CONTACT_WRITE,
+    "any": list(CRM_OBJECT_SCOPES),
+    "schema-read": SCHEMA_READ,
+    "schema-write": ["crm.schemas.contacts.write"],
+}
 """What a content-only token is told it lacks: the from side is always contacts here."""
 
 
@@ -51,6 +63,8 @@ def _path(template: str, to_type: str) -> str:
         "stageId": "closedwon",
         "schemaType": "cars",
         "associationIdentifier": "1",
+        "propertyName": "email",
+        "groupName": "contactinformation",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], template)
 
@@ -91,7 +105,7 @@ def test_a_content_only_token_is_refused_by_every_route(api: Api) -> None:
         if response.status_code != 403 or response.json() != expected:
             wrong.append(f"{op.method} {op.path}: {response.status_code} {response.text[:200]}")
     assert wrong == []
-    assert len(AUTHENTICATED) == len(CLAIMED) == 63 + 40
+    assert len(AUTHENTICATED) == len(CLAIMED) == 63 + 40 + 15  # + issue 13's, issue 12's
 
 
 def test_the_typeless_limits_route_refuses_content_with_hubspots_body(api: Api) -> None:
@@ -116,6 +130,8 @@ def test_one_right_scope_is_enough_for_every_route(api: Api) -> None:
         "read": (api.token(PORTAL, ["crm.objects.contacts.read"]), "contacts"),
         "write": (api.token(PORTAL, ["crm.objects.contacts.write"]), "companies"),
         "any": (api.token(PORTAL, ["crm.objects.listings.read"]), "contacts"),
+        "schema-read": (api.token(PORTAL, ["crm.schemas.contacts.read"]), "contacts"),
+        "schema-write": (api.token(PORTAL, ["crm.schemas.contacts.write"]), "contacts"),
     }
     refused: list[str] = []
     for op in AUTHENTICATED:

@@ -28,6 +28,7 @@ from hubspot.crm.objects import (
 )
 
 from tests.live import LiveServer, cli, live_server
+from tests.reliability.workload import name_property
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def client(server: LiveServer) -> HubSpot:
 def create(client: HubSpot, object_type: str, count: int) -> list[str]:
     inputs = [
         SimplePublicObjectBatchInputForCreate(
-            properties={"name": f"{object_type} {i}"}, associations=[]
+            properties={name_property(object_type): f"{object_type} {i}"}, associations=[]
         )
         for i in range(count)
     ]

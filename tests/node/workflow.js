@@ -17,7 +17,8 @@ const v4 = client.crm.associations.v4;
 
 async function create(objectType, count) {
   const inputs = Array.from({ length: count }, (_, i) => ({
-    properties: { name: `${objectType} ${i}` },
+    // Contacts have no "name" on HubSpot: an unknown property is a 400.
+    properties: { [objectType === "contacts" ? "firstname" : "name"]: `${objectType} ${i}` },
     associations: [],
   }));
   const created = await client.crm.objects.batchApi.create(objectType, { inputs });

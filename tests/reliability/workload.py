@@ -24,6 +24,13 @@ READ = "/crm/v4/associations/{}/{}/batch/read"
 Pair = tuple[int, int]
 
 
+def name_property(object_type: str) -> str:
+    """A HubSpot default property that names a record of the type (contacts have no
+    ``name``; an unknown property is HubSpot's 400)."""
+    names = {"contacts": "firstname", "deals": "dealname", "tickets": "subject"}
+    return names.get(object_type, "name")
+
+
 def create_objects(base_url: str, token: str, object_type: str, count: int) -> list[int]:
     ids: list[int] = []
     with httpx.Client(base_url=base_url, timeout=30) as client:
@@ -32,7 +39,12 @@ def create_objects(base_url: str, token: str, object_type: str, count: int) -> l
             response = client.post(
                 f"/crm/v3/objects/{object_type}/batch/create",
                 headers={"Authorization": f"Bearer {token}"},
-                json={"inputs": [{"properties": {"name": f"{object_type} {i}"}} for i in range(n)]},
+                json={
+                    "inputs": [
+                        {"properties": {name_property(object_type): f"{object_type} {i}"}}
+                        for i in range(n)
+                    ]
+                },
             )
             assert response.status_code in (200, 201), response.text
             ids.extend(int(r["id"]) for r in response.json()["results"])

@@ -184,10 +184,10 @@ def test_sql_looking_text_is_data_not_code(api: Api, portal_a: tuple[PortalA, st
         where = f"{op.method} {path} -> {response.status_code} {response.text[:300]}"
         assert response.status_code < 500, where
         assert "Traceback" not in response.text, where
-    created = api.post("/crm/v3/objects/contacts", token, {"properties": {"name": SQL}})
+    created = api.post("/crm/v3/objects/contacts", token, {"properties": {"firstname": SQL}})
     assert created.status_code == 201
-    shown = api.get(f"/crm/v3/objects/contacts/{created.json()['id']}?properties=name", token)
-    assert shown.json()["properties"]["name"] == SQL
+    shown = api.get(f"/crm/v3/objects/contacts/{created.json()['id']}?properties=firstname", token)
+    assert shown.json()["properties"]["firstname"] == SQL
     # The portal's data is all still there and readable.
     read = api.post(
         "/crm/v4/associations/companies/contacts/batch/read",

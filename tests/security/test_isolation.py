@@ -98,8 +98,27 @@ def body_for(request_type: str, a: PortalA) -> Any:
         "SchemaIn": {"name": "secrets", "labels": {"singular": "S", "plural": "Ss"}},
         "SchemaPatch": {"labels": {"singular": "S", "plural": "Ss"}},
         "AssociationIn": {"fromObjectTypeId": "p101_secrets", "toObjectTypeId": "0-1"},
+        "SearchRequest": {
+            "filterGroups": [{"filters": [{"propertyName": "name", "operator": "HAS_PROPERTY"}]}]
+        },
+        "PropertyCreate": PROPERTY,
+        "PropertyUpdate": {"label": "Renamed by B"},
+        "BatchPropertyCreate": {"inputs": [PROPERTY]},
+        "BatchReadProperties": {"inputs": [{"name": "name"}]},
+        "BatchPropertyNames": {"inputs": [{"name": "name"}]},
+        "PropertyGroupCreate": {"name": "b_group", "label": "B group"},
+        "PropertyGroupUpdate": {"label": "Renamed by B"},
     }
     return bodies[request_type]
+
+
+PROPERTY = {
+    "name": "b_property",
+    "label": "B property",
+    "type": "string",
+    "fieldType": "text",
+    "groupName": "companyinformation",
+}
 
 
 def path_for(template: str, a: PortalA) -> str:
@@ -116,6 +135,8 @@ def path_for(template: str, a: PortalA) -> str:
         "ownerId": "10000001",
         "schemaType": "p101_secrets",
         "associationIdentifier": str(a.label),
+        "propertyName": "name",
+        "groupName": "companyinformation",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], template)
 

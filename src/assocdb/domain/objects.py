@@ -21,6 +21,7 @@ from assocdb.domain.associations import AssociationService, CreateInput, TypeRef
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
+from assocdb.domain.properties import PropertyService
 from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair, defined_pairs
 from assocdb.domain.store import ObjectStore, RecordStore, StoreTx
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
@@ -376,14 +377,32 @@ ResolveMerged = Callable[[int, ObjectType, int], Awaitable[int | None]]
 
 
 class ObjectService:
-    def __init__(self, store: RecordStore, *, association_page: int = 500) -> None:
+    def __init__(
+        self,
+        store: RecordStore,
+        *,
+        association_page: int = 500,
+        properties: PropertyService | None = None,
+    ) -> None:
         self.store = store
         self.association_page = association_page
+        self.properties = properties
+        """Checks every written value against the type's properties (domain/properties.py);
+        None skips the checks (storage tests, bulk imports)."""
         self.record_checks: list[RecordCheck] = []
         self.checked_properties: set[str] = set()
         """The properties the record checks look at: writes that set none of them skip the
         checks (and the read of the current records an update check needs)."""
         self.resolve_merged: ResolveMerged | None = None
+
+    async def _check_values(
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        records: Sequence[tuple[int | None, Mapping[str, str | None]]],
+    ) -> None:
+        if self.properties is not None:
+            await self.properties.check_values(portal_id, object_type, records)
 
     def _needs_check(self, writes: Iterable[Mapping[str, str | None]]) -> bool:
         names = self.checked_properties
@@ -426,6 +445,7 @@ class ObjectService:
         accepted so that existing callers keep working.
         """
         plans = await self._plan(portal_id, object_type, inputs)
+        await self._check_values(portal_id, object_type, [(None, p.properties) for p in plans])
         valid = [p for p in plans if p.invalid.error() is None]
         await self._check_records(portal_id, object_type, [(p.properties, None) for p in valid])
         async with self.store.transaction(portal_id) as tx:
@@ -654,23 +674,19 @@ class ObjectService:
                 f"Duplicate IDs found in batch input: [{shown}]. IDs must be unique",
                 context={"ids": [str(i) for i in duplicates]},
             )
-        if self._needs_check(u.properties for u in updates):
-            ids = [u.object_id for u in updates]
+        changes = [(u.object_id, _clean(object_type, u.properties)) for u in updates]
+        await self._check_values(portal_id, object_type, changes)
+        if self._needs_check(c for _, c in changes):
             current = {
                 o.object_id: o.properties
-                for o in await self.store.get_objects(portal_id, object_type.type_id, ids)
+                for o in await self.store.get_objects(
+                    portal_id, object_type.type_id, [i for i, _ in changes]
+                )
             }
             await self._check_records(
-                portal_id,
-                object_type,
-                [(_clean(object_type, u.properties), current.get(u.object_id)) for u in updates],
+                portal_id, object_type, [(c, current.get(i)) for i, c in changes]
             )
-        return await self.store.update_objects(
-            portal_id,
-            object_type.type_id,
-            [(u.object_id, _clean(object_type, u.properties)) for u in updates],
-            now_ms(),
-        )
+        return await self.store.update_objects(portal_id, object_type.type_id, changes, now_ms())
 
     async def archive(self, portal_id: int, object_type: ObjectType, ids: Sequence[int]) -> None:
         """Archive records and every association they have; missing ids are no error

@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import LabelDef
 from assocdb.domain.objecttypes import CUSTOM_TYPE, ObjectType, resolve_object_type
+from assocdb.domain.properties import FIELD_TYPES, Option, PropertyDef
 from assocdb.domain.registry import Category
 from assocdb.domain.store import Store
 from assocdb.errors import ObjectNotFound, ValidationError
@@ -161,6 +162,33 @@ def _check_properties(data: SchemaInput) -> tuple[dict[str, object], ...]:
     return tuple(dict(p) for p in data.properties)
 
 
+def _property_def(schema: CustomSchema, prop: dict[str, object]) -> PropertyDef:
+    """A schema's property as HubSpot's create-schema body gives it (``name``, ``label``,
+    ``type``, ``fieldType``, ``options``, ``hasUniqueValue``…); what it leaves out takes the
+    properties API's defaults: a text string in the schema's own group [inferred]."""
+    kind = str(prop.get("type") or "string")
+    raw_options = prop.get("options")
+    options = tuple(
+        Option(str(o.get("label", o.get("value", ""))), str(o.get("value", "")), i)
+        for i, o in enumerate(raw_options if isinstance(raw_options, list) else [])
+        if isinstance(o, dict)
+    )
+    default_field = FIELD_TYPES.get(kind, ("text",))[0]
+    return PropertyDef(
+        name=str(prop["name"]),
+        label=str(prop.get("label") or prop["name"]),
+        type=kind,
+        field_type=str(prop.get("fieldType") or default_field),
+        group_name=str(prop.get("groupName") or f"{schema.name}_information"),
+        description=str(prop.get("description") or ""),
+        options=options,
+        has_unique_value=bool(prop.get("hasUniqueValue", False)),
+        archivable=False,  # the schema owns it: PATCH the schema instead
+        created_at_ms=schema.created_at_ms,
+        updated_at_ms=schema.updated_at_ms,
+    )
+
+
 class SchemaService:
     def __init__(self, store: Store, schemas: SchemaStore) -> None:
         self.store = store
@@ -193,6 +221,14 @@ class SchemaService:
             if key in names:
                 return schema
         return None
+
+    async def property_defs(self, portal_id: int, type_id: str) -> list[PropertyDef]:
+        """The properties the schema of ``type_id`` defines, as the properties API and record
+        validation see them (none for a type without a live schema)."""
+        schema = await self.find(portal_id, type_id)
+        if schema is None:
+            return []
+        return [_property_def(schema, p) for p in schema.properties]
 
     async def _get(self, portal_id: int, text: str, *, archived: bool = False) -> CustomSchema:
         key = text.strip().lower()

@@ -12,6 +12,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,6 +30,8 @@ from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import CUSTOM_TYPE, ObjectType, resolve_object_type
 from assocdb.domain.paging import CursorCodec
+from assocdb.domain.properties import PropertyService, PropertyStore
+from assocdb.domain.search import SearchService, SearchStore
 from assocdb.domain.store import Store
 from assocdb.errors import (
     AssocdbError,
@@ -134,10 +137,15 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def _services(settings: Settings, store: Store, secret: bytes) -> Services:
-    objects = ObjectService(store)
+    # The stores implement the properties and search ports beside Store (storage/*_properties.py,
+    # storage/*_search.py); Store itself stays the objects-and-associations interface.
+    properties = PropertyService(cast(PropertyStore, store), lenient=settings.lenient_properties)
+    objects = ObjectService(store, properties=properties)
     associations = AssociationService(
         store, CursorCodec(secret), batch_page_size=settings.batch_read_page_size
     )
+    crm = crm_services(store, objects, associations)
+    properties.schema_properties = crm.schemas.property_defs
     return Services(
         settings=settings,
         store=store,
@@ -145,8 +153,14 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
         objects=objects,
+        properties=properties,
+        search=SearchService(
+            cast(SearchStore, store),
+            properties,
+            index_delay_ms=settings.search_index_delay_ms,
+        ),
         tokens=TokenCache(),
-        crm=crm_services(store, objects, associations),
+        crm=crm,
     )
 
 

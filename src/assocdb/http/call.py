@@ -17,6 +17,8 @@ from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import ObjectType
+from assocdb.domain.properties import PropertyService
+from assocdb.domain.search import SearchService
 from assocdb.domain.store import Store
 from assocdb.errors import PayloadTooLarge, ValidationError
 from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8
@@ -37,6 +39,8 @@ class Services:
     labels: LabelService
     limits: LimitService
     objects: ObjectService
+    properties: PropertyService
+    search: SearchService
     tokens: TokenCache
     crm: CrmServices
     """Owners, pipelines, account details, merges, schemas (domain/crm.py)."""

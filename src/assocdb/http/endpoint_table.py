@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assocdb.http.operation import Operation
 from assocdb.http.routes import API_FAMILIES, OPERATIONS, ApiFamily
-from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope, ScopeRule
+from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope, SchemaScope, ScopeRule
 
 __all__ = ["BEGIN", "END", "endpoint_table", "replace_table"]
 
@@ -37,6 +37,8 @@ def _scopes(rules: Sequence[ScopeRule]) -> str:
                 if rule.scopes == CRM_OBJECT_SCOPES
                 else "one of " + ", ".join(f"`{s}`" for s in rule.scopes)
             )
+        elif isinstance(rule, SchemaScope):
+            parts.append(f"`crm.schemas.{{type}}.{rule.access}` of `{{{rule.param}}}`")
         else:
             parts.append(f"{rule.access} of `{{{rule.param}}}`")
     return " and ".join(parts)

@@ -10,8 +10,9 @@ import msgspec
 
 import assocdb
 from assocdb.domain.objecttypes import STANDARD_TYPES, resolve_object_type
+from assocdb.domain.properties import schema_scopes
 from assocdb.http.schemas import Error
-from assocdb.http.scopes import AnyScope, ScopeRule
+from assocdb.http.scopes import AnyScope, SchemaScope, ScopeRule
 
 if TYPE_CHECKING:
     from assocdb.http.operation import Operation
@@ -51,6 +52,11 @@ _TYPE_SCOPES = {
     "write": tuple(sorted({s for t in _TYPES for s in t.write_scopes})),
 }
 
+_SCHEMA_SCOPES = {
+    access: tuple(sorted({s for t in _TYPES for s in schema_scopes(t, access)}))
+    for access in ("read", "write")
+}
+
 _SCHEME = {
     "type": "http",
     "scheme": "bearer",
@@ -66,6 +72,8 @@ _SCHEME = {
 def _rule(rule: ScopeRule) -> dict[str, Any]:
     if isinstance(rule, AnyScope):
         return {"anyOf": list(rule.scopes)}
+    if isinstance(rule, SchemaScope):
+        return {"objectType": rule.param, "access": rule.access, "kind": "crm.schemas"}
     return {"objectType": rule.param, "access": rule.access}
 
 
@@ -78,7 +86,12 @@ def _security(rules: Sequence[ScopeRule]) -> list[dict[str, list[str]]]:
     x-required-scopes states the whole rule.
     """
     first = rules[0]
-    scopes = first.scopes if isinstance(first, AnyScope) else _TYPE_SCOPES[first.access]
+    if isinstance(first, AnyScope):
+        scopes = first.scopes
+    elif isinstance(first, SchemaScope):
+        scopes = _SCHEMA_SCOPES[first.access]
+    else:
+        scopes = _TYPE_SCOPES[first.access]
     return [{"bearer": [scope]} for scope in scopes]
 
 
@@ -86,6 +99,8 @@ def _describe_scopes(rules: Sequence[ScopeRule]) -> str:
     parts = [
         "any one CRM object scope"
         if isinstance(rule, AnyScope)
+        else f"crm.schemas.{{type}}.{rule.access} of {{{rule.param}}}"
+        if isinstance(rule, SchemaScope)
         else f"a {rule.access} scope of {{{rule.param}}}"
         for rule in rules
     ]

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from assocdb.domain.objects import MAX_BATCH_INPUTS as MAX_OBJECT_BATCH_INPUTS
 from assocdb.http import observability
 from assocdb.http.crm import account, associations_v3, merge, owners, pipelines, schemas
+from assocdb.http.crm import properties as crm_properties
+from assocdb.http.crm import search as crm_search
 from assocdb.http.handlers import associations as assoc
 from assocdb.http.handlers import labels, objects, service
 from assocdb.http.operation import Handler, Operation, QueryParam
@@ -538,7 +540,38 @@ OBJECTS = ApiFamily(
     {},
 )
 
-API_FAMILIES: tuple[ApiFamily, ...] = (RECORD_ASSOCIATIONS, LABELS_AND_LIMITS, OBJECTS)
+PROPERTIES = ApiFamily(
+    "CRM properties v3",
+    crm_properties.OPERATIONS,
+    (PathForm("v3", {"/crm/v3/properties": "/crm/v3/properties"}),),
+    {},
+)
+"""Declared beside their handlers (http/crm/properties.py): scopes ``crm.schemas.*``."""
+
+SEARCH = ApiFamily(
+    "CRM search",
+    crm_search.OPERATIONS,
+    (
+        PathForm("v3", {"/crm/v3/objects": "/crm/v3/objects"}),
+        PathForm(
+            "2026-03",
+            {"/crm/v3/objects": "/crm/objects/2026-03"},
+            "_2026_03",
+            " (2026-03)",
+            dated=True,
+        ),
+    ),
+    {},
+)
+"""Declared beside its handler (http/crm/search.py)."""
+
+API_FAMILIES: tuple[ApiFamily, ...] = (
+    RECORD_ASSOCIATIONS,
+    LABELS_AND_LIMITS,
+    OBJECTS,
+    PROPERTIES,
+    SEARCH,
+)
 """HubSpot's APIs that assocdb reproduces, each operation once."""
 
 OPERATIONS: tuple[Operation, ...] = (

@@ -15,12 +15,14 @@ from typing import Literal
 
 from assocdb.domain.auth import Principal, require_any
 from assocdb.domain.objecttypes import ObjectType
+from assocdb.domain.properties import schema_scopes
 
 __all__ = [
     "CRM_OBJECT_SCOPES",
     "TYPE_PARAMS",
     "Access",
     "AnyScope",
+    "SchemaScope",
     "ScopeRule",
     "TypeScope",
     "check_scopes",
@@ -129,7 +131,16 @@ class TypeScope:
     access: Access
 
 
-ScopeRule = AnyScope | TypeScope
+@dataclass(frozen=True, slots=True)
+class SchemaScope:
+    """The OR-set guarding the definitions (properties) of the object type named by path
+    ``param``: ``crm.schemas.{type}.read|write`` (``domain.properties.schema_scopes``)."""
+
+    param: str
+    access: Access
+
+
+ScopeRule = AnyScope | TypeScope | SchemaScope
 
 
 def derive_scopes(access: Access, path: str) -> tuple[ScopeRule, ...]:
@@ -154,6 +165,8 @@ def one_of(rule: ScopeRule, types: Mapping[str, ObjectType]) -> tuple[str, ...]:
     if isinstance(rule, AnyScope):
         return rule.scopes
     object_type = types[rule.param]
+    if isinstance(rule, SchemaScope):
+        return schema_scopes(object_type, rule.access)
     return object_type.read_scopes if rule.access == "read" else object_type.write_scopes
 
 

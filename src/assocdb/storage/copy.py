@@ -20,6 +20,25 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("portal_id", "name", "created_at_ms", "next_object_id", "next_type_id", "rate_limit"),
     ),
     ("tokens", ("token_hash", "portal_id", "scopes", "created_at_ms", "expires_at_ms", "revoked")),
+    # Before objects: the search index triggers read unique_properties as records arrive
+    # (search_values itself is not copied; the triggers rebuild it).
+    (
+        "crm_properties",
+        (
+            "portal_id",
+            "object_type",
+            "name",
+            "definition",
+            "created_at_ms",
+            "updated_at_ms",
+            "archived_at_ms",
+        ),
+    ),
+    (
+        "crm_property_groups",
+        ("portal_id", "object_type", "name", "label", "display_order", "archived"),
+    ),
+    ("unique_properties", ("portal_id", "object_type", "name")),
     (
         "objects",
         ("portal_id", "object_type", "object_id", "properties", "created_at_ms", "updated_at_ms"),

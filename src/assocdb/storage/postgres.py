@@ -34,7 +34,9 @@ from assocdb.storage.postgres_merges import PostgresMerges
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
+from assocdb.storage.postgres_properties import PostgresProperties
 from assocdb.storage.postgres_schemas import PostgresSchemas
+from assocdb.storage.postgres_search import PostgresSearch
 from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types, encode_types
 
@@ -61,6 +63,8 @@ class PostgresStore(
     PostgresOwners,
     PostgresObjects,
     PostgresLabels,
+    PostgresProperties,
+    PostgresSearch,
     PostgresHarness,
     PostgresInventory,
     PostgresExplorer,

@@ -18,6 +18,7 @@ import asyncpg
 
 from assocdb.errors import ServiceUnavailable
 from assocdb.storage.migrations import migrations
+from assocdb.storage.unique import duplicate_value
 
 __all__ = [
     "Guarded",
@@ -81,6 +82,8 @@ def unavailable() -> Any:
     """Turns connection failures into a 503 the HTTP layer renders in HubSpot's shape."""
     try:
         yield
+    except asyncpg.UniqueViolationError as exc:
+        raise duplicate_value(exc) from None
     except _UNAVAILABLE as exc:
         raise ServiceUnavailable(
             "The database is unavailable. Retry the request in a few seconds.",

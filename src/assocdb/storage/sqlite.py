@@ -28,7 +28,9 @@ from assocdb.storage.sqlite_merges import SQLiteMerges
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_owners import SQLiteOwners
 from assocdb.storage.sqlite_pipelines import SQLitePipelines
+from assocdb.storage.sqlite_properties import SQLiteProperties
 from assocdb.storage.sqlite_schemas import SQLiteSchemas
+from assocdb.storage.sqlite_search import SQLiteSearch
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -49,6 +51,8 @@ class SQLiteStore(
     SQLiteOwners,
     SQLiteObjects,
     SQLiteLabels,
+    SQLiteProperties,
+    SQLiteSearch,
     SQLiteHarness,
     SQLiteInventory,
     SQLiteExplorer,

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from assocdb.storage.migrations import migrations
+from assocdb.storage.unique import duplicate_value
 
 __all__ = ["INLINE_READ_ROWS", "SQLiteBase", "SQLiteTxCore", "chunks"]
 
@@ -111,6 +112,9 @@ class SQLiteBase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
+            except sqlite3.IntegrityError as exc:
+                conn.execute("ROLLBACK")
+                raise duplicate_value(exc) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -201,8 +205,14 @@ class SQLiteTxCore:
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the writer connection, inside this transaction (``BEGIN
-        IMMEDIATE``): every tx operation is ``await self._run(lambda conn: ...)``."""
-        return await self._store._write(fn)
+        IMMEDIATE``): every tx operation is ``await self._run(lambda conn: ...)``.
+
+        A unique value refused by the search index is HubSpot's 409 (storage/unique.py);
+        the transaction then rolls back as for any error."""
+        try:
+            return await self._store._write(fn)
+        except sqlite3.IntegrityError as exc:
+            raise duplicate_value(exc) from None
 
 
 def chunks(items: list[int], size: int) -> list[list[int]]:

@@ -1,2 +1,2 @@
-"""CRM resources beyond associations and objects, one module per resource: each holds its
-wire types, handlers and route table side by side."""
+"""CRM resources beyond associations and records, one module per resource, each with its
+wire types, handlers and route table side by side (properties, search, owners, pipelines…)."""
