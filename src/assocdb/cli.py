@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -24,6 +23,7 @@ from assocdb.domain.auth import issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError
+from assocdb.server import run_server, server_options
 from assocdb.storage import open_store, run_with_store
 
 __all__ = ["cli", "main"]
@@ -124,6 +124,7 @@ def cli() -> None:
     show_default=True,
     help="Rate-limit counters: memory:// (per worker) or redis://host:port (shared).",
 )
+@server_options
 @harness_options
 def serve(
     db: str,
@@ -139,8 +140,6 @@ def serve(
     rate_limit_storage: str,
 ) -> None:
     """Run the HTTP server."""
-    import uvicorn
-
     # Flags win over ASSOCDB_* variables; settings without a flag still come from them.
     settings = dataclasses.replace(
         Settings.from_env(),
@@ -159,16 +158,7 @@ def serve(
     banner = _with_store(db, lambda store: _prepare(store, settings, demo))
     if banner:
         click.echo(banner)
-    os.environ.update(settings.to_env())
-    uvicorn.run(
-        "assocdb.http.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        access_log=log_level == "debug",
-    )
+    run_server(settings)
 
 
 async def _prepare(store: Store, settings: Settings, demo: bool) -> str | None:

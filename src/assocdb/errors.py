@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "AssocdbError",
+    "ClientDisconnected",
     "ErrorDetail",
     "InternalError",
     "InvalidAuthentication",
@@ -19,6 +20,8 @@ __all__ = [
     "NotFound",
     "ObjectNotFound",
     "PayloadTooLarge",
+    "RequestHeadTooLarge",
+    "RequestTimeout",
     "ServiceUnavailable",
     "UnsupportedMediaType",
     "ValidationError",
@@ -101,3 +104,26 @@ class InternalError(AssocdbError):
 class ServiceUnavailable(AssocdbError):
     status_code = 503
     category = "SERVICE_UNAVAILABLE"
+
+
+class RequestTimeout(AssocdbError):
+    """The request head did not arrive in time (``http/guard.py``; category [inferred])."""
+
+    status_code = 408
+    category = "VALIDATION_ERROR"
+
+
+class RequestHeadTooLarge(AssocdbError):
+    """Request line and headers over the cap (``http/guard.py``; category [inferred])."""
+
+    status_code = 431
+    category = "VALIDATION_ERROR"
+
+
+class ClientDisconnected(AssocdbError):
+    """The client went away before its request was read in full. Never seen by the
+    client; the request log and metrics record it as 499 (nginx's "client closed
+    request"), not as a server error."""
+
+    status_code = 499
+    category = "CLIENT_CLOSED_REQUEST"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from assocdb.config import Settings
@@ -17,7 +17,7 @@ from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.store import Store
-from assocdb.errors import PayloadTooLarge, ValidationError
+from assocdb.errors import ClientDisconnected, PayloadTooLarge, ValidationError
 from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8
 from assocdb.http.schemas import encoder
 
@@ -137,11 +137,17 @@ async def _read_capped(request: Request, cap: int) -> bytes:
         raise _too_large(cap)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise _too_large(cap)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > cap:
+                raise _too_large(cap)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Gone mid-body (or cut by the body timeout, http/guard.py): not a server error.
+        raise ClientDisconnected(
+            f"The client closed the connection after {size} bytes of the body."
+        ) from None
     return b"".join(chunks)
 
 
