@@ -19,7 +19,7 @@ import click
 from assocdb import __version__
 from assocdb.cli_harness import export_command, harness_options, seed_command
 from assocdb.config import DEFAULT_DB, Settings
-from assocdb.domain.auth import issue_token, parse_scopes
+from assocdb.domain.auth import MAX_TOKEN_LIFETIME_S, issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError
@@ -381,9 +381,15 @@ def parse_duration(text: str) -> int:
     if value and value[-1] in units:
         factor = units[value[-1]]
         value = value[:-1]
-    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+    if not (value.isascii() and value.isdigit()) or not value.strip("0"):
         raise click.BadParameter(
             f"{text!r}: use a positive number of seconds or a duration like 30m, 12h, 7d",
+            param_hint="--expires-in",
+        )
+    # The length first: int() refuses more than 4,300 digits.
+    if len(value.lstrip("0")) > 12 or int(value) * factor > MAX_TOKEN_LIFETIME_S:
+        raise click.BadParameter(
+            f"{text[:40]!r}: at most {MAX_TOKEN_LIFETIME_S // 86400}d (100 years)",
             param_hint="--expires-in",
         )
     return int(value) * factor

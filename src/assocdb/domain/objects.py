@@ -178,7 +178,7 @@ def objects_not_found(
 
 def parse_id(text: str) -> int | None:
     """A record id from its text, or None if it cannot be one."""
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:  # not an int64
         return None
     value = int(text)
     return value if 0 < value <= _MAX_ID else None
@@ -505,7 +505,8 @@ class ObjectService:
         """Records by ascending id from ``after`` (the first id of the page, reference 6)."""
         start = 0
         if after:
-            parsed = int(after) if after.isascii() and after.isdigit() else None
+            digits = after.isascii() and after.isdigit() and len(after) <= 19  # int64 at most
+            parsed = int(after) if digits else None
             if parsed is None or parsed > _MAX_ID:
                 raise ValidationError(
                     f"Invalid 'after' value '{after[:40]}': send back paging.next.after of a "

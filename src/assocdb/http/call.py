@@ -88,7 +88,8 @@ def parse_object_id(value: object, field: str = "id") -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.isascii() and value.isdigit():
-        number = int(value)
+        # More than 19 digits cannot be an int64; int() would also refuse > 4,300 digits.
+        number = int(value) if len(value.lstrip("0")) <= 19 else MAX_OBJECT_ID + 1
     else:
         shown = repr(value) if not isinstance(value, str) else f"'{value[:40]}'"
         raise ValidationError(
@@ -96,9 +97,10 @@ def parse_object_id(value: object, field: str = "id") -> int:
             context={field: [str(value)[:40]]},
         )
     if not 0 < number <= MAX_OBJECT_ID:
+        shown = str(value)[:40]
         raise ValidationError(
-            f"Invalid {field} '{number}': an object id must be between 1 and {MAX_OBJECT_ID}.",
-            context={field: [str(number)]},
+            f"Invalid {field} '{shown}': an object id must be between 1 and {MAX_OBJECT_ID}.",
+            context={field: [shown]},
         )
     return number
 
