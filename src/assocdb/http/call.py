@@ -61,7 +61,7 @@ class Call:
         if not raw.strip():
             raise ValidationError("Invalid input JSON: the request body is empty.")
         try:
-            return msgspec.json.decode(raw, type=type_)
+            decoded = msgspec.json.decode(raw, type=type_)
         except msgspec.ValidationError as exc:
             raise ValidationError(f"Invalid input JSON: {exc}") from None
         except msgspec.DecodeError as exc:
@@ -71,6 +71,13 @@ class Call:
         except UnicodeDecodeError:
             # msgspec raises this (not DecodeError) for invalid UTF-8 inside a string.
             raise ValidationError("Invalid input JSON: the body is not valid UTF-8.") from None
+        # JSON can carry U+0000 only as the escape \u0000. PostgreSQL text cannot store it,
+        # so both backends refuse it alike (docs/reliability.md, "Limits").
+        if _NUL_ESCAPE in raw and _has_nul(msgspec.json.decode(raw)):
+            raise ValidationError(
+                "Invalid input JSON: text must not contain the NUL character (\\u0000)."
+            )
+        return decoded
 
     def json(self, payload: object, status_code: int = 200) -> Response:
         return Response(
@@ -120,6 +127,19 @@ def query_limit(raw: str | None, default: int, maximum: int) -> int:
             context={"limit": [raw[:40]]},
         )
     return min(value, maximum)
+
+
+_NUL_ESCAPE = b"\\u0000"
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _check_content_type(request: Request) -> None:
