@@ -62,6 +62,8 @@ class Settings:
     """Expose store-wide row counts on unauthenticated ``/metrics``."""
     admin_allow_remote: bool = False
     """Allow ``--admin`` on a non-loopback ``--host``."""
+    max_response_bytes: int = 128 * 1024 * 1024
+    """A JSON answer larger than this is refused with a 400 (ask for less)."""
 
     def to_env(self) -> dict[str, str]:
         """The ``ASSOCDB_*`` variables that reproduce these settings in a worker process."""

@@ -61,6 +61,15 @@ _OPTIONS = (
         "--keep-alive", 5, "ASSOCDB_KEEP_ALIVE_S", "Seconds before an idle connection is closed."
     ),
     click.option(
+        "--max-response-bytes",
+        envvar="ASSOCDB_MAX_RESPONSE_BYTES",
+        default=128 * 1024 * 1024,
+        show_default=True,
+        type=click.IntRange(64 * 1024),
+        help="A JSON answer larger than this is a 400 (ask for less)."
+        " Env: ASSOCDB_MAX_RESPONSE_BYTES.",
+    ),
+    click.option(
         "--max-connections",
         envvar="ASSOCDB_MAX_CONNECTIONS",
         default=1000,
@@ -105,6 +114,7 @@ _FLAGS = (
     "body_timeout_s",
     "keep_alive_s",
     "max_connections",
+    "max_response_bytes",
     "shutdown_grace_s",
     "rate_limit_fail",
     "metrics_store",

@@ -80,8 +80,16 @@ class Call:
         return decoded
 
     def json(self, payload: object, status_code: int = 200) -> Response:
+        body = encoder.encode(payload)
+        cap = self.services.settings.max_response_bytes
+        if len(body) > cap:
+            raise ValidationError(
+                f"The response would be {len(body)} bytes, over this server's limit of {cap}:"
+                " ask for fewer inputs, properties or associations per request.",
+                sub_category="assocdb.RESPONSE_TOO_LARGE",
+            )
         return Response(
-            encoder.encode(payload),
+            body,
             status_code=status_code,
             media_type=JSON_UTF8,
             headers={CORRELATION_HEADER: self.correlation_id},
