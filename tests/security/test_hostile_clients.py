@@ -296,3 +296,31 @@ def test_sigterm_is_bounded_by_the_grace_period_whatever_clients_do(tmp_path: Pa
     assert stopped_in < grace + 3, stopped_in
     text = log_path.read_text()
     assert "Application shutdown complete" in text  # the store was still closed cleanly
+
+
+def test_a_client_gone_mid_body_is_logged_as_499_not_an_error(
+    server: tuple[LiveServer, str],
+) -> None:
+    live, token = server
+    sock = _connect(live.base_url)
+    sock.sendall(
+        (
+            "POST /crm/v3/objects/contacts/batch/create HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5000\r\n\r\n"
+        ).encode()
+        + b'{"inputs":[{"properties":{}}'
+    )
+    time.sleep(0.3)
+    sock.close()
+    log = Path(live.db).with_suffix(".log")
+    wanted = '"path":"/crm/v3/objects/contacts/batch/create","route":'
+    deadline = time.monotonic() + 5
+    while wanted not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_text()
+    (line,) = [json.loads(x) for x in text.splitlines() if wanted in x]
+    assert line["status"] == 499
+    assert line["portalId"] == 1
+    assert "unhandled error" not in text
+    assert "Traceback" not in text

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assocdb.config import Settings
 from assocdb.domain.store import Store
-from assocdb.errors import ServiceUnavailable
+from assocdb.errors import AssocdbError, ServiceUnavailable
 from assocdb.http.call import Call
 from assocdb.http.faults import FaultMiddleware, Faults
 from assocdb.http.operation import Operation
@@ -223,6 +223,8 @@ async def readyz(call: Call) -> Response:
     """200 when the app has started and its store answers a query; else a 503."""
     try:
         await call.services.store.ping()
+    except AssocdbError:
+        raise  # the store's own answer, e.g. a full disk (assocdb.STORE_FULL)
     except Exception:
         raise ServiceUnavailable("The store is not reachable.") from None
     return call.json(Health("ok"))

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
-from assocdb.storage.sqlite_base import SQLiteBase, chunks
+from assocdb.storage.sqlite_base import SQLiteBase, chunks, rollback
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
@@ -151,10 +151,10 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
             await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
             try:
                 yield _SQLiteTx(self, portal_id)
+                await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
             except BaseException:
-                await asyncio.shield(self._write(lambda c: c.execute("ROLLBACK")))
+                await asyncio.shield(self._write(rollback))  # also after a failed COMMIT
                 raise
-            await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
 
 
 class _SQLiteTx:
