@@ -11,6 +11,7 @@ ring and its own counters.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sys
 import time
@@ -84,11 +85,14 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        # Its own registry: shown only with --metrics-store or the admin token, since row
+        # counts tell an anonymous caller how much data the tenants hold.
+        self.store_registry = CollectorRegistry(auto_describe=True)
         self.store_rows = Gauge(
             "assocdb_store_rows",
-            "Rows in the store's main tables (associations: both directions)",
+            "Rows in the store's main tables, all portals together (associations: both directions)",
             ("table",),
-            registry=self.registry,
+            registry=self.store_registry,
         )
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
@@ -230,8 +234,25 @@ async def readyz(call: Call) -> Response:
     return call.json(Health("ok"))
 
 
+def _may_see_store(call: Call, harness: Harness) -> bool:
+    if call.services.settings.metrics_store:
+        return True
+    scheme, _, given = (call.request.headers.get("authorization") or "").partition(" ")
+    expected = harness.admin_token
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), (expected or "").encode())
+    )
+
+
 async def metrics(call: Call) -> Response:
+    """Per-worker request figures for anyone (no portal in any label); store-wide row
+    counts only with ``--metrics-store`` or the admin token."""
     harness: Harness = call.request.app.state.harness
+    text = generate_latest(harness.metrics.registry)
+    if not _may_see_store(call, harness):
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
     now = time.monotonic()
     if now - harness.metrics.store_checked > _STORE_GAUGE_TTL_S:
         harness.metrics.store_checked = now
@@ -241,7 +262,8 @@ async def metrics(call: Call) -> Response:
             except Exception:
                 continue
             harness.metrics.store_rows.labels(table).set(rows)
-    return Response(generate_latest(harness.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    text += generate_latest(harness.metrics.store_registry)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
 
 
 OPERATIONS: tuple[Operation, ...] = (
