@@ -104,7 +104,8 @@ _OPTIONS = (
         "--admin-allow-remote",
         is_flag=True,
         envvar="ASSOCDB_ADMIN_ALLOW_REMOTE",
-        help="Allow --admin with a --host other than a loopback address.",
+        help="Allow --admin with a --host other than a loopback address."
+        " Env: ASSOCDB_ADMIN_ALLOW_REMOTE.",
     ),
 )
 
