@@ -11,6 +11,7 @@ ring and its own counters.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import sys
@@ -138,6 +139,7 @@ class ObservabilityMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
+                seen["started"] = True
                 for name, value in message.get("headers", ()):
                     if name == b"x-hubspot-correlation-id":
                         seen["cid"] = value.decode("latin-1")
@@ -145,6 +147,12 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except asyncio.CancelledError:
+            # Cancelled by a SIGTERM whose grace period ran out (--shutdown-grace): the
+            # server gave up on it, which is a 503, not a bug (500).
+            if not seen.get("started"):
+                seen["status"] = 503
+            raise
         finally:
             self._record(scope, seen["status"], seen["cid"], time.perf_counter() - started)
 
