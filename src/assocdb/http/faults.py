@@ -11,7 +11,7 @@ header. The grammar (``docs/testing.md``)::
            | p=0.25         fire with this probability …
            | seed=7         … drawn from a generator seeded with this (default 0)
            | times=N        fire at most N times, then never again
-           | ms=N           latency only: the delay (default 1000)
+           | ms=N           latency only: the delay (default 1000, at most 30000)
            | retry-after=S  429 only: the Retry-After header (default 1; daily: 3600)
            | route=GLOB     match the request path (fnmatch, e.g. /crm/v4/associations/*)
            | method=GET     match the method
