@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -221,23 +222,32 @@ def test_a_stalled_body_is_cut_after_the_body_timeout(server: tuple[LiveServer, 
     assert 'status="500"' not in metrics
 
 
-def test_sigterm_is_bounded_by_the_grace_period_whatever_clients_do(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _own_server(
+    tmp_path: Path, *args: str, file_limit: int | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str, str, Path]]:
+    """A server process of this test's own (killed by PID at the end): (process, base URL,
+    token, log path). ``file_limit`` lowers its RLIMIT_NOFILE."""
     db = tmp_path / "store.sqlite3"
     cli("portal", "create", "--db", str(db), "--id", "1")
     token = cli("token", "create", "--db", str(db), "--portal", "1", "--scopes", "all")
     port = free_port()
-    grace = 2
     log_path = tmp_path / "server.log"
+
+    def limit_files() -> None:
+        if file_limit is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (file_limit, file_limit))
+
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "assocdb", "serve", "--db", str(db)),
-                *("--host", "127.0.0.1", "--port", str(port), "--fault-header"),
-                *("--shutdown-grace", str(grace), "--body-timeout", "600"),
+                *("--host", "127.0.0.1", "--port", str(port), *args),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=clean_env(),
+            preexec_fn=limit_files,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -246,53 +256,85 @@ def test_sigterm_is_bounded_by_the_grace_period_whatever_clients_do(tmp_path: Pa
                 with contextlib.suppress(httpx.HTTPError):
                     if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                         break
-                assert proc.poll() is None
+                assert proc.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-            stop = threading.Event()
-
-            def trickle() -> None:
-                # A body of 10,000 bytes sent one byte every 0.2 s: 33 minutes in total.
-                sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-                sock.sendall(
-                    (
-                        "POST /crm/v4/associations/companies/contacts/batch/read HTTP/1.1\r\n"
-                        f"Host: x\r\nAuthorization: Bearer {token}\r\n"
-                        "Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n"
-                    ).encode()
-                )
-                with contextlib.suppress(OSError):
-                    while not stop.wait(0.2):
-                        sock.sendall(b" ")
-                sock.close()
-
-            def slow_fault() -> None:
-                # A latency fault (capped) that would otherwise outlive the grace period.
-                with contextlib.suppress(httpx.HTTPError):
-                    httpx.get(
-                        base + "/crm/v3/objects/contacts",
-                        headers={
-                            "Authorization": f"Bearer {token}",
-                            "X-Assocdb-Fault": "latency;ms=30000",
-                        },
-                        timeout=60,
-                    )
-
-            clients = [threading.Thread(target=f) for f in (trickle, slow_fault)]
-            for client in clients:
-                client.start()
-            time.sleep(1.0)
-            signalled = time.monotonic()
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(grace + 10)
-            stopped_in = time.monotonic() - signalled
-            stop.set()
-            for client in clients:
-                client.join(10)
+            yield proc, base, token, log_path
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
+
+
+def test_idle_sockets_beyond_the_file_limit_do_not_take_the_server_down(
+    tmp_path: Path,
+) -> None:
+    """The issue's case: 250 idle sockets under a lowered file limit took the server down.
+    The cap follows the limit (200 - 64 reserved), the oldest idle sockets are evicted."""
+    with _own_server(tmp_path, file_limit=200) as (proc, base, token, log_path):
+        host, port = _address(base)
+        socks = [socket.create_connection((host, port), timeout=10) for _ in range(400)]
+        try:
+            for _ in range(5):
+                assert _healthz_seconds(base) < HEALTHZ_FAST_S
+            answer = httpx.get(
+                base + "/crm/v3/objects/contacts",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            assert answer.status_code == 200
+            assert proc.poll() is None
+        finally:
+            for sock in socks:
+                sock.close()
+    assert "Too many open files" not in log_path.read_text()
+
+
+def test_sigterm_is_bounded_by_the_grace_period_whatever_clients_do(tmp_path: Path) -> None:
+    grace = 2
+    args = ("--fault-header", "--shutdown-grace", str(grace), "--body-timeout", "600")
+    with _own_server(tmp_path, *args) as (proc, base, token, log_path):
+        host, port = _address(base)
+        stop = threading.Event()
+
+        def trickle() -> None:
+            # A body of 10,000 bytes sent one byte every 0.2 s: 33 minutes in total.
+            sock = socket.create_connection((host, port), timeout=5)
+            sock.sendall(
+                (
+                    "POST /crm/v4/associations/companies/contacts/batch/read HTTP/1.1\r\n"
+                    f"Host: x\r\nAuthorization: Bearer {token}\r\n"
+                    "Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n"
+                ).encode()
+            )
+            with contextlib.suppress(OSError):
+                while not stop.wait(0.2):
+                    sock.sendall(b" ")
+            sock.close()
+
+        def slow_fault() -> None:
+            # A latency fault (capped) that would otherwise outlive the grace period.
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(
+                    base + "/crm/v3/objects/contacts",
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "X-Assocdb-Fault": "latency;ms=30000",
+                    },
+                    timeout=60,
+                )
+
+        clients = [threading.Thread(target=f) for f in (trickle, slow_fault)]
+        for client in clients:
+            client.start()
+        time.sleep(1.0)
+        signalled = time.monotonic()
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(grace + 10)
+        stopped_in = time.monotonic() - signalled
+        stop.set()
+        for client in clients:
+            client.join(10)
     assert stopped_in < grace + 3, stopped_in
     text = log_path.read_text()
     assert "Application shutdown complete" in text  # the store was still closed cleanly
