@@ -369,3 +369,23 @@ def test_a_client_gone_mid_body_is_logged_as_499_not_an_error(
     assert line["portalId"] == 1
     assert "unhandled error" not in text
     assert "Traceback" not in text
+
+
+def test_a_big_body_right_behind_a_small_head_is_not_mistaken_for_a_big_head(
+    server: tuple[LiveServer, str],
+) -> None:
+    live, token = server
+    ids = ",".join(f'{{"id":"{i}"}}' for i in range(1, 101))
+    body = f'{{"inputs":[{ids}],"properties":["{"p" * 200_000}"]}}'.encode()
+    sock = _connect(live.base_url)
+    sock.sendall(  # head and 200 KB of body in one write: most reads hold both
+        (
+            "POST /crm/v3/objects/contacts/batch/read HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        + body
+    )
+    status, answer = _status_and_body(_read_all(sock, 10))
+    assert status == 400  # the app's answer (a property name over 256 characters), not 431
+    assert "at most 256 characters" in str(answer["message"])
