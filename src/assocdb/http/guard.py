@@ -16,6 +16,9 @@ worker process (values and reasons in ``docs/reliability.md``):
   every connection is busy, the new one gets a 503 and is closed.
 
 Idle keep-alive connections are closed by uvicorn's own ``timeout_keep_alive``.
+
+The head is counted per received chunk, so a pipelined head that starts inside the chunk
+ending the previous request's body may exceed the cap by at most one read (256 KiB).
 """
 
 from __future__ import annotations
