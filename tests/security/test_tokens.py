@@ -50,10 +50,12 @@ def test_revoke_and_expire(db_url: str) -> None:
     forever = cli("token", "create", "--db", db_url, "--portal", "5", "--scopes", "all")
     # Long enough to be checked before it expires on a loaded machine (each check opens
     # the store afresh), short enough to wait out.
-    brief_created = time.monotonic()
     brief = cli(
         "token", "create", "--db", db_url, "--portal", "5", "--scopes", "all", "--expires-in", "5s"
     )
+    # Taken once the command has returned: its clock read came earlier, so the token has
+    # surely expired 5 s after this (a slow process start cannot push the expiry past it).
+    brief_created = time.monotonic()
     hour = cli(
         "token", "create", "--db", db_url, "--portal", "5", "--scopes", "all", "--expires-in", "1h"
     )
