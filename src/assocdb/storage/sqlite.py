@@ -17,6 +17,7 @@ from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, chunks, rollback
 from assocdb.storage.sqlite_harness import SQLiteHarness
+from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.typesets import decode_types, encode_types
@@ -30,7 +31,7 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
+class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteInventory, SQLiteBase):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
