@@ -111,7 +111,8 @@ def cli() -> None:
     "--demo",
     is_flag=True,
     envvar="ASSOCDB_DEMO",
-    help="Create a demo portal (once) and print a token and a curl to try.",
+    help="Create a demo portal (once) and print a token and a curl to try; turns on the"
+    " admin API and the explorer.",
 )
 @click.option(
     "--batch-read-page-size",
@@ -221,6 +222,10 @@ def serve(
     if notice:
         click.echo(notice)
     click.echo(banner)
+    if settings.admin and settings.admin_token:
+        from assocdb.http.explorer.session import signin_url
+
+        click.echo(f"Explorer: {signin_url(host, port or 'PORT', settings.admin_token)}")
     run_server(settings)
 
 

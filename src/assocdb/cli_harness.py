@@ -81,6 +81,8 @@ def harness_options(command: F) -> F:
             parse_rules(rules)  # a bad rule stops here, with its message
         except AssocdbError as exc:
             raise click.BadParameter(exc.message, param_hint="--fault") from None
+        # --demo is for looking around: it brings the admin API, and with it the explorer.
+        admin = admin or bool(kwargs.get("demo"))
         env = {
             "ASSOCDB_ADMIN": "true" if admin else "false",
             "ASSOCDB_FAULTS": rules,

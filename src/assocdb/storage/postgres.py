@@ -18,6 +18,7 @@ from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
@@ -41,7 +42,12 @@ ORDER BY r.ord, a.to_id
 
 
 class PostgresStore(
-    PostgresObjects, PostgresLabels, PostgresHarness, PostgresInventory, PostgresBase
+    PostgresObjects,
+    PostgresLabels,
+    PostgresHarness,
+    PostgresInventory,
+    PostgresExplorer,
+    PostgresBase,
 ):
     # -- portals and tokens -----------------------------------------------------------
 

@@ -16,6 +16,7 @@ from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, chunks, rollback
+from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
@@ -31,7 +32,9 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteInventory, SQLiteBase):
+class SQLiteStore(
+    SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteInventory, SQLiteExplorer, SQLiteBase
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
