@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -34,10 +33,11 @@ from assocdb.cli_inventory import portal_list, serve_summary, status, token_list
 from assocdb.cli_owners import owner as owner_group
 from assocdb.cli_search import search_options
 from assocdb.config import DEFAULT_DB, INT_BOUNDS, Settings, SettingsError
-from assocdb.domain.auth import issue_token
+from assocdb.domain.auth import MAX_TOKEN_LIFETIME_S, issue_token
 from assocdb.domain.clock import now_ms
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError
+from assocdb.server import run_server, server_options
 from assocdb.storage import (
     DatabaseUrlError,
     StoreOpenError,
@@ -171,6 +171,7 @@ def cli() -> None:
     show_default=True,
     help="Rate-limit counters: memory:// (per worker) or redis://host:port (shared).",
 )
+@server_options
 @harness_options
 @search_options
 def serve(
@@ -193,8 +194,6 @@ def serve(
     It prints the database in use and its portals (or the commands that create the first
     portal and token) before it starts.
     """
-    import uvicorn
-
     # Flags win over ASSOCDB_* variables; settings without a flag still come from them.
     settings = dataclasses.replace(
         Settings.from_env(),
@@ -230,16 +229,7 @@ def serve(
         from assocdb.http.explorer.session import signin_url
 
         click.echo(f"Explorer: {signin_url(host, port or 'PORT', settings.admin_token)}")
-    os.environ.update(settings.to_env())
-    uvicorn.run(
-        "assocdb.http.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        access_log=log_level == "debug",
-    )
+    run_server(settings)
 
 
 async def _prepare(store: Store, settings: Settings, demo: bool) -> str:
@@ -505,9 +495,15 @@ def parse_duration(text: str) -> int:
     if value and value[-1] in units:
         factor = units[value[-1]]
         value = value[:-1]
-    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+    if not (value.isascii() and value.isdigit()) or not value.strip("0"):
         raise click.BadParameter(
             f"{text!r}: use a positive number of seconds or a duration like 30m, 12h, 7d",
+            param_hint="--expires-in",
+        )
+    # The length first: int() refuses more than 4,300 digits.
+    if len(value.lstrip("0")) > 12 or int(value) * factor > MAX_TOKEN_LIFETIME_S:
+        raise click.BadParameter(
+            f"{text[:40]!r}: at most {MAX_TOKEN_LIFETIME_S // 86400}d (100 years)",
             param_hint="--expires-in",
         )
     return int(value) * factor

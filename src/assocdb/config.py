@@ -67,6 +67,27 @@ class Settings:
     """Records created or changed in the last N ms are not yet visible to search."""
     log_format: str = "auto"
     """Request logs: ``json`` (one line per request), ``text``, or ``auto`` (text on a TTY)."""
+    # -- bounds on hostile clients (issue 10: server.py, http/guard.py, docs/reliability.md)
+    head_max_bytes: int = 64 * 1024
+    """Request line + headers larger than this get a 431."""
+    head_timeout_s: int = 10
+    """A connection must deliver a complete request head within this (else 408)."""
+    body_timeout_s: int = 60
+    """A request body must arrive in full within this after its head (else closed, 499)."""
+    keep_alive_s: int = 5
+    """Idle keep-alive connections are closed after this."""
+    max_connections: int = 1000
+    """Open connections per worker (also kept below the process's file limit)."""
+    shutdown_grace_s: int = 10
+    """SIGTERM: requests still running after this are cancelled and the server exits."""
+    rate_limit_fail: str = "open"
+    """When the rate-limit store (Redis) fails after start: ``open`` admits, ``closed`` 503s."""
+    metrics_store: bool = False
+    """Expose store-wide row counts on unauthenticated ``/metrics``."""
+    admin_allow_remote: bool = False
+    """Allow ``--admin`` on a non-loopback ``--host``."""
+    max_response_bytes: int = 128 * 1024 * 1024
+    """A JSON answer larger than this is refused with a 400 (ask for less)."""
 
     def to_env(self) -> dict[str, str]:
         """The ``ASSOCDB_*`` variables that reproduce these settings in a worker process."""

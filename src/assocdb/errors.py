@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "AlreadyExists",
     "AssocdbError",
+    "ClientDisconnected",
     "Conflict",
     "ErrorDetail",
     "InternalError",
@@ -21,6 +22,8 @@ __all__ = [
     "NotFound",
     "ObjectNotFound",
     "PayloadTooLarge",
+    "RequestHeadTooLarge",
+    "RequestTimeout",
     "ServiceUnavailable",
     "UnsupportedMediaType",
     "ValidationError",
@@ -117,3 +120,26 @@ class AlreadyExists(AssocdbError):
 
     status_code = 409
     category = "OBJECT_ALREADY_EXISTS"
+
+
+class RequestTimeout(AssocdbError):
+    """The request head did not arrive in time (``http/guard.py``; category [inferred])."""
+
+    status_code = 408
+    category = "VALIDATION_ERROR"
+
+
+class RequestHeadTooLarge(AssocdbError):
+    """Request line and headers over the cap (``http/guard.py``; category [inferred])."""
+
+    status_code = 431
+    category = "VALIDATION_ERROR"
+
+
+class ClientDisconnected(AssocdbError):
+    """The client went away before its request was read in full. Never seen by the
+    client; the request log and metrics record it as 499 (nginx's "client closed
+    request"), not as a server error."""
+
+    status_code = 499
+    category = "CLIENT_CLOSED_REQUEST"

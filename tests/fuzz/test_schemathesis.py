@@ -9,6 +9,7 @@ and no per-example deadline; ``scripts/fuzz.sh`` runs the same check much longer
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from tests.conftest import drop_schema, postgres_dsn, with_schema
 from tests.live import LiveServer, cli, live_server
 
 pytestmark = pytest.mark.slow
@@ -30,12 +32,22 @@ pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 
 
-@pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
-    cli("portal", "create", "--db", str(db), "--id", "1")
-    with live_server(db) as server:
-        yield server
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def fuzz_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One live server per backend: a SQLite file, or a fresh PostgreSQL schema."""
+    directory = tmp_path_factory.mktemp("fuzz")
+    schema = f"assocdb_fuzz_{uuid.uuid4().hex[:16]}"
+    dsn = postgres_dsn() if request.param == "postgres" else ""
+    db = with_schema(dsn, schema) if dsn else str(directory / "fuzz.sqlite3")
+    try:
+        cli("portal", "create", "--db", db, "--id", "1")
+        with live_server(db, log_path=directory / "server.log") as server:
+            yield server
+    finally:
+        if dsn:
+            drop_schema(dsn, schema)
 
 
 @pytest.fixture(scope="module")

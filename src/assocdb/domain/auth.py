@@ -21,6 +21,7 @@ from assocdb.errors import ErrorDetail, InvalidAuthentication, MissingScopes, Va
 
 __all__ = [
     "ALL_SCOPES",
+    "MAX_TOKEN_LIFETIME_S",
     "TOKEN_CACHE_TTL_S",
     "Principal",
     "TokenCache",
@@ -79,6 +80,10 @@ def parse_scopes(text: str) -> frozenset[str]:
     if bad:
         raise ValidationError(f"Invalid scope name: {bad[0]!r}")
     return frozenset(names)
+
+
+MAX_TOKEN_LIFETIME_S = 100 * 365 * 86400
+"""Token lifetimes above 100 years are refused (an expiry must fit int64 milliseconds)."""
 
 
 async def issue_token(

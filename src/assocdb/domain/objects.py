@@ -28,6 +28,7 @@ from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
     "MAX_BATCH_INPUTS",
+    "MAX_READ_PROPERTIES",
     "AssociatedId",
     "AssociationInput",
     "NewObject",
@@ -94,7 +95,30 @@ def read_property_names(
     """The properties a read returns, sorted: the requested ones (or the type's defaults)
     plus the computed ones, which HubSpot always includes."""
     names = requested if requested is not None else _DEFAULT_PROPERTIES.get(object_type.type_id, ())
+    _check_read_properties(set(names))
     return tuple(sorted({*names, *computed_properties(object_type)}))
+
+
+MAX_READ_PROPERTIES = 1000
+"""Distinct property names one read may ask for [inferred: HubSpot documents no cap]. A
+name is echoed (with null) even when no record has it, so this bounds the response."""
+MAX_PROPERTY_NAME = 256
+"""Characters in a property name asked for [inferred]."""
+
+
+def _check_read_properties(names: set[str]) -> None:
+    if len(names) > MAX_READ_PROPERTIES:
+        raise ValidationError(
+            f"Too many properties: {len(names)} distinct names, at most {MAX_READ_PROPERTIES}"
+            " per request.",
+            context={"properties": [str(len(names))]},
+        )
+    long = next((name for name in names if len(name) > MAX_PROPERTY_NAME), None)
+    if long is not None:
+        raise ValidationError(
+            f"Invalid property name '{long[:40]}…': at most {MAX_PROPERTY_NAME} characters.",
+            context={"properties": [long[:40]]},
+        )
 
 
 def _clean(object_type: ObjectType, properties: Mapping[str, str | None]) -> dict[str, str | None]:
@@ -179,7 +203,7 @@ def objects_not_found(
 
 def parse_id(text: str) -> int | None:
     """A record id from its text, or None if it cannot be one."""
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:  # not an int64
         return None
     value = int(text)
     return value if 0 < value <= _MAX_ID else None
@@ -575,7 +599,8 @@ class ObjectService:
         """Records by ascending id from ``after`` (the first id of the page, reference 6)."""
         start = 0
         if after:
-            parsed = int(after) if after.isascii() and after.isdigit() else None
+            digits = after.isascii() and after.isdigit() and len(after) <= 19  # int64 at most
+            parsed = int(after) if digits else None
             if parsed is None or parsed > _MAX_ID:
                 raise ValidationError(
                     f"Invalid 'after' value '{after[:40]}': send back paging.next.after of a "

@@ -9,12 +9,12 @@ operations are part of the route table only when enabled, so they appear in
 from __future__ import annotations
 
 import hmac
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from starlette.responses import Response
 
-from assocdb.domain.auth import ALL_SCOPES, issue_token, parse_scopes
+from assocdb.domain.auth import ALL_SCOPES, MAX_TOKEN_LIFETIME_S, issue_token, parse_scopes
 from assocdb.domain.clock import now_ms
 from assocdb.errors import InvalidAuthentication, ObjectNotFound, ValidationError
 from assocdb.http.call import Call
@@ -29,8 +29,14 @@ __all__ = ["OPERATIONS"]
 _TAG = "Admin (assocdb test harness)"
 
 
+# Bounds checked while decoding (a 400 naming the field), so that nothing out of range
+# reaches the store: SQLite and PostgreSQL columns are int64.
+PortalId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+Lifetime = Annotated[int, msgspec.Meta(ge=1, le=MAX_TOKEN_LIFETIME_S)]
+
+
 class NewPortal(msgspec.Struct, forbid_unknown_fields=True):
-    portalId: int | None = None
+    portalId: PortalId | None = None
     name: str = ""
     scopes: list[str] | Literal["all"] = "all"
 
@@ -43,7 +49,7 @@ class CreatedPortal(msgspec.Struct):
 
 class NewToken(msgspec.Struct, forbid_unknown_fields=True):
     scopes: list[str] | Literal["all"] = "all"
-    expiresInSeconds: int | None = None
+    expiresInSeconds: Lifetime | None = None
 
 
 class CreatedToken(msgspec.Struct):
@@ -104,8 +110,6 @@ def _scopes(value: list[str] | str) -> frozenset[str]:
 async def create_portal(call: Call) -> Response:
     _harness(call)
     body = await call.body(NewPortal)
-    if body.portalId is not None and body.portalId < 1:
-        raise ValidationError("portalId must be a positive integer.")
     store = call.services.store
     portal = await store.create_portal(body.portalId, body.name, now_ms())
     token = await issue_token(store, portal.portal_id, _scopes(body.scopes), now_ms())
@@ -154,8 +158,8 @@ async def list_requests(call: Call) -> Response:
         records = [r for r in records if str(r.portalId) == portal]
     limit = call.request.query_params.get("limit")
     if limit is not None:
-        if not limit.isdigit():
-            raise ValidationError("limit must be a non-negative integer.")
+        if not (limit.isascii() and limit.isdigit()) or len(limit) > 9:
+            raise ValidationError("limit must be an integer from 0 to 999999999.")
         records = records[-int(limit) :] if int(limit) else []
     return call.json(RecentRequests(records))
 

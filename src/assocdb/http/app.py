@@ -177,7 +177,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         await the_store.open()
         app.state.services = _services(settings, the_store, await the_store.secret())
         app.state.rate_limiter = RateLimiter(
-            settings.rate_limit, settings.rate_limit_storage, the_store
+            settings.rate_limit,
+            settings.rate_limit_storage,
+            the_store,
+            fail=settings.rate_limit_fail,
         )
         try:
             yield

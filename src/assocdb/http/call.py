@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from assocdb.config import Settings
@@ -20,7 +20,7 @@ from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.properties import PropertyService
 from assocdb.domain.search import SearchService
 from assocdb.domain.store import Store
-from assocdb.errors import PayloadTooLarge, ValidationError
+from assocdb.errors import ClientDisconnected, PayloadTooLarge, ValidationError
 from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8
 from assocdb.http.schemas import encoder
 
@@ -69,7 +69,7 @@ class Call:
         if not raw.strip():
             raise ValidationError("Invalid input JSON: the request body is empty.")
         try:
-            return msgspec.json.decode(raw, type=type_)
+            decoded = msgspec.json.decode(raw, type=type_)
         except msgspec.ValidationError as exc:
             raise ValidationError(f"Invalid input JSON: {exc}") from None
         except msgspec.DecodeError as exc:
@@ -79,10 +79,25 @@ class Call:
         except UnicodeDecodeError:
             # msgspec raises this (not DecodeError) for invalid UTF-8 inside a string.
             raise ValidationError("Invalid input JSON: the body is not valid UTF-8.") from None
+        # JSON can carry U+0000 only as the escape \u0000. PostgreSQL text cannot store it,
+        # so both backends refuse it alike (docs/reliability.md, "Limits").
+        if _NUL_ESCAPE in raw and _has_nul(msgspec.json.decode(raw)):
+            raise ValidationError(
+                "Invalid input JSON: text must not contain the NUL character (\\u0000)."
+            )
+        return decoded
 
     def json(self, payload: object, status_code: int = 200) -> Response:
+        body = encoder.encode(payload)
+        cap = self.services.settings.max_response_bytes
+        if len(body) > cap:
+            raise ValidationError(
+                f"The response would be {len(body)} bytes, over this server's limit of {cap}:"
+                " ask for fewer inputs, properties or associations per request.",
+                sub_category="assocdb.RESPONSE_TOO_LARGE",
+            )
         return Response(
-            encoder.encode(payload),
+            body,
             status_code=status_code,
             media_type=JSON_UTF8,
             headers={CORRELATION_HEADER: self.correlation_id},
@@ -96,7 +111,8 @@ def parse_object_id(value: object, field: str = "id") -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.isascii() and value.isdigit():
-        number = int(value)
+        # More than 19 digits cannot be an int64; int() would also refuse > 4,300 digits.
+        number = int(value) if len(value.lstrip("0")) <= 19 else MAX_OBJECT_ID + 1
     else:
         shown = repr(value) if not isinstance(value, str) else f"'{value[:40]}'"
         raise ValidationError(
@@ -104,9 +120,10 @@ def parse_object_id(value: object, field: str = "id") -> int:
             context={field: [str(value)[:40]]},
         )
     if not 0 < number <= MAX_OBJECT_ID:
+        shown = str(value)[:40]
         raise ValidationError(
-            f"Invalid {field} '{number}': an object id must be between 1 and {MAX_OBJECT_ID}.",
-            context={field: [str(number)]},
+            f"Invalid {field} '{shown}': an object id must be between 1 and {MAX_OBJECT_ID}.",
+            context={field: [shown]},
         )
     return number
 
@@ -128,6 +145,19 @@ def query_limit(raw: str | None, default: int, maximum: int) -> int:
     return min(value, maximum)
 
 
+_NUL_ESCAPE = b"\\u0000"
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _check_content_type(request: Request) -> None:
     content_type = request.headers.get("content-type")
     if content_type is None:
@@ -145,11 +175,17 @@ async def _read_capped(request: Request, cap: int) -> bytes:
         raise _too_large(cap)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise _too_large(cap)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > cap:
+                raise _too_large(cap)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Gone mid-body (or cut by the body timeout, http/guard.py): not a server error.
+        raise ClientDisconnected(
+            f"The client closed the connection after {size} bytes of the body."
+        ) from None
     return b"".join(chunks)
 
 

@@ -11,7 +11,7 @@ header. The grammar (``docs/testing.md``)::
            | p=0.25         fire with this probability …
            | seed=7         … drawn from a generator seeded with this (default 0)
            | times=N        fire at most N times, then never again
-           | ms=N           latency only: the delay (default 1000)
+           | ms=N           latency only: the delay (default 1000, at most 30000)
            | retry-after=S  429 only: the Retry-After header (default 1; daily: 3600)
            | route=GLOB     match the request path (fnmatch, e.g. /crm/v4/associations/*)
            | method=GET     match the method
@@ -43,11 +43,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assocdb.domain.auth import hash_token
 from assocdb.domain.store import Store
 from assocdb.errors import ValidationError
-from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8, new_correlation_id
+from assocdb.http.errors import (
+    CORRELATION_HEADER,
+    JSON_UTF8,
+    error_response,
+    new_correlation_id,
+)
 from assocdb.http.ratelimit import RateLimited
 
 __all__ = [
     "FAULT_HEADER",
+    "MAX_LATENCY_MS",
     "FaultMiddleware",
     "FaultRule",
     "Faults",
@@ -56,9 +62,14 @@ __all__ = [
 ]
 
 FAULT_HEADER = "x-assocdb-fault"
+_FAULT_HEADER_BYTES = FAULT_HEADER.encode()
 _KINDS = ("429", "429-ten-secondly", "429-daily", "500", "502", "503", "504", "latency", "cut")
 _NEVER_FAULTED = ("/_assocdb/", "/healthz", "/readyz", "/metrics")
 _HEADER_RULES_KEPT = 256
+_MAX_INT = 2**63 - 1
+MAX_LATENCY_MS = 30_000
+"""A latency fault delays one request by at most this; a SIGTERM waits for it at most
+the shutdown grace (``--shutdown-grace``) anyway."""
 
 
 @dataclass(slots=True)
@@ -102,9 +113,14 @@ class FaultRule:
         return {"rule": self.text, "kind": self.kind, "seen": self.seen, "fired": self.fired}
 
 
-def _int(name: str, value: str, low: int = 0) -> int:
-    if not value.isdigit() or int(value) < low:
-        raise ValidationError(f"Invalid fault rule: {name} must be an integer >= {low}.")
+def _int(name: str, value: str, low: int = 0, high: int = _MAX_INT) -> int:
+    # The length check first: int() refuses strings over 4,300 digits with a ValueError.
+    if not (value.isascii() and value.isdigit() and len(value) <= 19) or not (
+        low <= int(value) <= high
+    ):
+        raise ValidationError(
+            f"Invalid fault rule: {name} must be an integer from {low} to {high}."
+        )
     return int(value)
 
 
@@ -133,9 +149,9 @@ def _parse_rule(text: str) -> FaultRule:
         elif name == "times":
             rule.times = _int(name, value)
         elif name == "ms":
-            rule.ms = _int(name, value)
+            rule.ms = _int(name, value, 0, MAX_LATENCY_MS)
         elif name == "retry-after":
-            rule.retry_after = _int(name, value)
+            rule.retry_after = _int(name, value, 0, 86_400)
         elif name == "route" and value:
             rule.route = value
         elif name == "method" and value:
@@ -265,9 +281,11 @@ class FaultMiddleware:
             return
         rules = list(self.faults.rules)
         if self.faults.header:
-            for name, value in scope["headers"]:
-                if name == FAULT_HEADER.encode():
-                    rules += self.faults.from_header(value.decode("latin-1"))
+            try:
+                rules += self._header_rules(scope)
+            except ValidationError as exc:  # the same 400 as the admin API gives
+                await error_response(exc, new_correlation_id())(scope, receive, send)
+                return
         method: str = scope["method"]
         for rule in rules:
             if not rule.matches(method, path):
@@ -288,6 +306,13 @@ class FaultMiddleware:
             await fault_response(rule)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _header_rules(self, scope: Scope) -> list[FaultRule]:
+        found: list[FaultRule] = []
+        for name, value in scope["headers"]:
+            if name == _FAULT_HEADER_BYTES:
+                found += self.faults.from_header(value.decode("latin-1"))
+        return found
 
     async def _portal(self, scope: Scope) -> int | None:
         """The portal of the request's bearer token (cached per token), or None."""

@@ -11,6 +11,8 @@ ring and its own counters.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 import sys
 import time
@@ -29,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assocdb.config import Settings
 from assocdb.domain.store import Store
-from assocdb.errors import ServiceUnavailable
+from assocdb.errors import AssocdbError, ServiceUnavailable
 from assocdb.http.call import Call
 from assocdb.http.faults import FaultMiddleware, Faults
 from assocdb.http.operation import Operation
@@ -84,11 +86,14 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        # Its own registry: shown only with --metrics-store or the admin token, since row
+        # counts tell an anonymous caller how much data the tenants hold.
+        self.store_registry = CollectorRegistry(auto_describe=True)
         self.store_rows = Gauge(
             "assocdb_store_rows",
-            "Rows in the store's main tables (associations: both directions)",
+            "Rows in the store's main tables, all portals together (associations: both directions)",
             ("table",),
-            registry=self.registry,
+            registry=self.store_registry,
         )
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
@@ -134,6 +139,7 @@ class ObservabilityMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
+                seen["started"] = True
                 for name, value in message.get("headers", ()):
                     if name == b"x-hubspot-correlation-id":
                         seen["cid"] = value.decode("latin-1")
@@ -141,6 +147,12 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except asyncio.CancelledError:
+            # Cancelled by a SIGTERM whose grace period ran out (--shutdown-grace): the
+            # server gave up on it, which is a 503, not a bug (500).
+            if not seen.get("started"):
+                seen["status"] = 503
+            raise
         finally:
             self._record(scope, seen["status"], seen["cid"], time.perf_counter() - started)
 
@@ -223,13 +235,32 @@ async def readyz(call: Call) -> Response:
     """200 when the app has started and its store answers a query; else a 503."""
     try:
         await call.services.store.ping()
+    except AssocdbError:
+        raise  # the store's own answer, e.g. a full disk (assocdb.STORE_FULL)
     except Exception:
         raise ServiceUnavailable("The store is not reachable.") from None
     return call.json(Health("ok"))
 
 
+def _may_see_store(call: Call, harness: Harness) -> bool:
+    if call.services.settings.metrics_store:
+        return True
+    scheme, _, given = (call.request.headers.get("authorization") or "").partition(" ")
+    expected = harness.admin_token
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), (expected or "").encode())
+    )
+
+
 async def metrics(call: Call) -> Response:
+    """Per-worker request figures for anyone (no portal in any label); store-wide row
+    counts only with ``--metrics-store`` or the admin token."""
     harness: Harness = call.request.app.state.harness
+    text = generate_latest(harness.metrics.registry)
+    if not _may_see_store(call, harness):
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
     now = time.monotonic()
     if now - harness.metrics.store_checked > _STORE_GAUGE_TTL_S:
         harness.metrics.store_checked = now
@@ -239,7 +270,8 @@ async def metrics(call: Call) -> Response:
             except Exception:
                 continue
             harness.metrics.store_rows.labels(table).set(rows)
-    return Response(generate_latest(harness.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    text += generate_latest(harness.metrics.store_registry)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
 
 
 OPERATIONS: tuple[Operation, ...] = (

@@ -36,6 +36,7 @@ from starlette.responses import Response
 
 from assocdb.domain.ratelimit import WINDOW_MS, RatePolicy, parse_policy
 from assocdb.domain.store import Store
+from assocdb.errors import ServiceUnavailable
 from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8
 
 __all__ = ["Budget", "RateLimited", "RateLimiter", "check_storage", "storage_uri"]
@@ -203,8 +204,9 @@ class _SharedCounters:
 class RateLimiter:
     """Admits or refuses one authenticated request per call of :meth:`admit`."""
 
-    def __init__(self, default: str, storage: str, store: Store) -> None:
+    def __init__(self, default: str, storage: str, store: Store, *, fail: str = "open") -> None:
         self._default = parse_policy(default)
+        self._fail_closed = fail == "closed"
         self._store = store
         self._storage_text = storage
         self._store_counters: _Counters | None = None
@@ -267,7 +269,8 @@ class RateLimiter:
 
         If the counters cannot be reached (Redis down) the request is let through without
         headers and a warning is logged at most every 10 s: a broken counter store must not
-        turn into 500s for every client [inferred]."""
+        turn into 500s for every client [inferred]. With ``fail="closed"``
+        (``--rate-limit-fail closed``) it gets a 503 instead: no request goes uncounted."""
         policy = await self.policy_for(portal_id)
         if policy is None:
             return None
@@ -279,7 +282,14 @@ class RateLimiter:
             now = time.monotonic()
             if now - self._warned_at > _WARN_EVERY_S:
                 self._warned_at = now
-                log.warning("rate limiting skipped, counters unreachable: %r", exc)
+                verb = "refusing requests (503)" if self._fail_closed else "skipped"
+                log.warning("rate limiting %s, counters unreachable: %r", verb, exc)
+            if self._fail_closed:
+                raise ServiceUnavailable(
+                    "Rate limiting is unavailable, so requests are refused. Retry in a few"
+                    " seconds.",
+                    sub_category="assocdb.RATE_LIMIT_UNAVAILABLE",
+                ) from None
             return None
 
     async def _count(self, portal_id: int, policy: RatePolicy) -> dict[str, str]:

@@ -40,6 +40,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # A connection lost mid-query can leave asyncpg's protocol in a state it cannot leave
+    # ("cannot switch to state …"); the pool replaces that connection.
+    asyncpg.exceptions.InternalClientError,
 )
 
 # Serialises concurrent `migrate` runs from several workers or hosts.

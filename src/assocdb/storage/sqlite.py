@@ -19,7 +19,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
-from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks
+from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks, rollback
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_inventory import SQLiteInventory
@@ -158,10 +158,10 @@ class SQLiteStore(
             await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
             try:
                 yield _SQLiteTx(self, portal_id)
+                await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
             except BaseException:
-                await asyncio.shield(self._write(lambda c: c.execute("ROLLBACK")))
+                await asyncio.shield(self._write(rollback))  # also after a failed COMMIT
                 raise
-            await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
 
 
 class _SQLiteTx(SQLiteTxCore):

@@ -10,6 +10,7 @@ queue instead of failing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import sqlite3
@@ -18,10 +19,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from assocdb.errors import ServiceUnavailable
 from assocdb.storage.migrations import migrations
 from assocdb.storage.unique import duplicate_value
 
-__all__ = ["INLINE_READ_ROWS", "SQLiteBase", "SQLiteTxCore", "chunks"]
+__all__ = ["INLINE_READ_ROWS", "SQLiteBase", "SQLiteTxCore", "chunks", "rollback"]
+
+log = logging.getLogger("assocdb.storage")
 
 T = TypeVar("T")
 
@@ -62,6 +66,8 @@ class SQLiteBase:
         self._write_pool: ThreadPoolExecutor | None = None
         self._write_lock = asyncio.Lock()
         self._secret: bytes | None = None
+        self._full = False
+        """A write failed with SQLITE_FULL; cleared by the next write that succeeds."""
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -103,7 +109,25 @@ class SQLiteBase:
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         assert self._write_pool is not None, "store is not open"
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._write_pool, lambda: fn(self._conn()))
+        try:
+            return await loop.run_in_executor(self._write_pool, lambda: fn(self._conn()))
+        except sqlite3.Error as exc:
+            if not _is_full(exc):
+                raise
+            self._disk_full(exc)
+            raise ServiceUnavailable(STORE_FULL_MESSAGE, sub_category=STORE_FULL) from None
+
+    def _disk_full(self, exc: sqlite3.Error) -> None:
+        if not self._full:  # one line per episode, not one per failed request
+            log.error(
+                "SQLite store %s: %s. Writes answer 503 (%s) until space is freed on %s;"
+                " reads still work and no committed data is lost.",
+                self.path,
+                exc,
+                STORE_FULL,
+                os.path.dirname(os.path.abspath(self.path)),
+            )
+        self._full = True
 
     async def _write_tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in its own write transaction, serialised with every other write."""
@@ -112,17 +136,21 @@ class SQLiteBase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
+                conn.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise duplicate_value(exc) from None
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
-            conn.execute("COMMIT")
             return result
 
         async with self._write_lock:
-            return await self._write(run)
+            result = await self._write(run)
+        if self._full:
+            self._full = False
+            log.warning("SQLite store %s: writes succeed again.", self.path)
+        return result
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -190,6 +218,9 @@ class SQLiteBase:
 
     async def ping(self) -> None:
         await self._read(lambda c: c.execute("SELECT 1").fetchone())
+        if self._full:
+            # Ready again only once a real write fits (this one leaves nothing behind).
+            await self._write_tx(_probe_write)
 
     async def secret(self) -> bytes:
         assert self._secret is not None, "store is not open"
@@ -213,6 +244,32 @@ class SQLiteTxCore:
             return await self._store._write(fn)
         except sqlite3.IntegrityError as exc:
             raise duplicate_value(exc) from None
+
+
+STORE_FULL = "assocdb.STORE_FULL"
+STORE_FULL_MESSAGE = (
+    "The database's disk is full: writes fail until the operator frees space. Reads still"
+    " work; retry the request later."
+)
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) == sqlite3.SQLITE_FULL  # extended codes keep it in the low byte
+    return "database or disk is full" in str(exc)
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK if a transaction is still open: SQLite ends it by itself on some errors
+    (SQLITE_FULL during COMMIT), and a second ROLLBACK would hide the first error."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _probe_write(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('disk_probe', zeroblob(16384))")
+    conn.execute("DELETE FROM meta WHERE key = 'disk_probe'")
 
 
 def chunks(items: list[int], size: int) -> list[list[int]]:

@@ -117,7 +117,11 @@ def _type_id(raw: str) -> int:
     """An ``associationTypeId`` path segment: an int32 (HubSpot's spec types it so)."""
     text = raw.strip()
     digits = text[1:] if text.startswith("-") else text
-    if not (digits.isascii() and digits.isdigit()) or abs(int(text)) > _INT32_MAX:
+    if (
+        not (digits.isascii() and digits.isdigit())
+        or len(digits) > 10  # int() refuses > 4,300 digits; an int32 has at most 10
+        or abs(int(text)) > _INT32_MAX
+    ):
         raise ValidationError(
             f"Invalid associationTypeId '{raw[:40]}': it must be an integer.",
             context={"associationTypeId": [raw[:40]]},
