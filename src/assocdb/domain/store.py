@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
+from assocdb.domain.webhooks import EventSink
 
 __all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx"]
 
@@ -30,6 +31,11 @@ EdgeWrite = tuple[int, int, TypeSet, TypeSet]
 
 class StoreTx(Protocol):
     """Operations inside one write transaction, bound to one portal."""
+
+    events: EventSink | None
+    """Webhook events of this transaction (domain/webhooks.py): storage sets it when the
+    transaction opens (None when no installed app has an active subscription in the
+    portal), the domain adds changes, and storage writes them to the outbox before COMMIT."""
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Hold these (object type, id) records until the transaction ends, so concurrent

@@ -14,13 +14,16 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from assocdb.domain.clock import now_ms
 from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
+from assocdb.storage.postgres_webhooks import flush_events
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["PostgresStore"]
@@ -147,13 +150,18 @@ class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBa
     @asynccontextmanager
     async def transaction(self, portal_id: int) -> AsyncIterator[_PostgresTx]:
         async with self._connection() as conn, conn.transaction():
-            yield _PostgresTx(conn, portal_id)
+            tx = _PostgresTx(conn, portal_id)
+            await self.open_events(tx, portal_id)  # webhooks seam: tx.events
+            yield tx
+            await flush_events(conn, tx.events, now_ms())
+        self.sinks.committed(tx.events)
 
 
 class _PostgresTx:
     def __init__(self, conn: asyncpg.Connection, portal_id: int) -> None:
         self._conn = conn
         self._portal = portal_id
+        self.events: EventSink | None = None
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         with unavailable():

@@ -10,8 +10,10 @@ from typing import Any
 import asyncpg
 
 from assocdb.domain.models import CrmObject, LabelDef
+from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ValidationError
-from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage.postgres_base import lock_object_rows, unavailable
+from assocdb.storage.postgres_webhooks import PostgresWebhooks, flush_events
 
 __all__ = ["PostgresObjects"]
 
@@ -44,7 +46,7 @@ async def _delete_edges(
     )
 
 
-class PostgresObjects(PostgresBase):
+class PostgresObjects(PostgresWebhooks):
     async def create_objects(
         self,
         portal_id: int,
@@ -52,6 +54,7 @@ class PostgresObjects(PostgresBase):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
+        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
             next_id = await conn.fetchval(
                 "UPDATE portals SET next_object_id = next_object_id + $1 WHERE portal_id = $2"
@@ -82,6 +85,11 @@ class PostgresObjects(PostgresBase):
                 ],
                 schema_name=self.schema,
             )
+            if sink is not None:  # webhooks: until object writes run on StoreTx
+                for o in created:
+                    object_changes(sink, object_type, o.object_id, "creation", now_ms, o.properties)
+                await flush_events(conn, sink, now_ms)
+        self.sinks.committed(sink)
         return created
 
     async def get_objects(
@@ -146,6 +154,7 @@ class PostgresObjects(PostgresBase):
         now_ms: int,
     ) -> list[CrmObject]:
         updated: list[CrmObject] = []
+        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
             for object_id, changes in updates:
                 row = await conn.fetchrow(
@@ -158,6 +167,9 @@ class PostgresObjects(PostgresBase):
                 if row is None:
                     continue
                 properties: dict[str, str] = json.loads(row[0])
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
+                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
                 for name, value in changes.items():
                     if value is None:
                         properties.pop(name, None)
@@ -175,6 +187,8 @@ class PostgresObjects(PostgresBase):
                 updated.append(
                     CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
                 )
+            await flush_events(conn, sink, now_ms)
+        self.sinks.committed(sink)
         return updated
 
     async def archive_objects(
@@ -188,6 +202,7 @@ class PostgresObjects(PostgresBase):
     ) -> list[int]:
         archived: list[int] = []
         unique = list(dict.fromkeys(ids))
+        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
             # The same record locks association writers take: no edge can be added to a
             # record while it is being archived.
@@ -220,6 +235,10 @@ class PostgresObjects(PostgresBase):
                         now_ms,
                     )
                 archived.append(object_id)
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    object_changes(sink, object_type, object_id, "deletion", now_ms)
+            await flush_events(conn, sink, now_ms)
+        self.sinks.committed(sink)
         return archived
 
     async def find_label(

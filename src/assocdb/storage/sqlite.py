@@ -12,13 +12,16 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from assocdb.domain.clock import now_ms
 from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import SQLiteBase, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
+from assocdb.storage.sqlite_webhooks import flush_events
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -149,18 +152,23 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
     async def transaction(self, portal_id: int) -> AsyncIterator[_SQLiteTx]:
         async with self._write_lock:
             await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
+            tx = _SQLiteTx(self, portal_id)
             try:
-                yield _SQLiteTx(self, portal_id)
+                await self.open_events(tx, portal_id)  # webhooks seam: tx.events
+                yield tx
+                await self._write(lambda c: flush_events(c, tx.events, now_ms()))
             except BaseException:
                 await asyncio.shield(self._write(lambda c: c.execute("ROLLBACK")))
                 raise
             await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
+            self.sinks.committed(tx.events)
 
 
 class _SQLiteTx:
     def __init__(self, store: SQLiteStore, portal_id: int) -> None:
         self._store = store
         self._portal = portal_id
+        self.events: EventSink | None = None
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""

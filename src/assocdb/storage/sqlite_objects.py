@@ -8,8 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assocdb.domain.models import CrmObject, LabelDef
+from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ValidationError
-from assocdb.storage.sqlite_base import SQLiteBase, chunks
+from assocdb.storage.sqlite_base import chunks
+from assocdb.storage.sqlite_webhooks import SQLiteWebhooks, flush_events
 
 __all__ = ["SQLiteObjects"]
 
@@ -58,7 +60,7 @@ def _delete_edges(
     )
 
 
-class SQLiteObjects(SQLiteBase):
+class SQLiteObjects(SQLiteWebhooks):
     # -- objects ----------------------------------------------------------------------
 
     async def create_objects(
@@ -68,6 +70,8 @@ class SQLiteObjects(SQLiteBase):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
+        sink = await self.sinks.sink(portal_id)
+
         def run(conn: sqlite3.Connection) -> list[CrmObject]:
             row = conn.execute(
                 "UPDATE portals SET next_object_id = next_object_id + ? WHERE portal_id = ?"
@@ -89,9 +93,15 @@ class SQLiteObjects(SQLiteBase):
                     for o in created
                 ],
             )
+            if sink is not None:  # webhooks: until object writes run on StoreTx
+                for o in created:
+                    object_changes(sink, object_type, o.object_id, "creation", now_ms, o.properties)
+                flush_events(conn, sink, now_ms)
             return created
 
-        return await self._write_tx(run)
+        created = await self._write_tx(run)
+        self.sinks.committed(sink)
+        return created
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
@@ -146,6 +156,8 @@ class SQLiteObjects(SQLiteBase):
         updates: Sequence[tuple[int, Mapping[str, str | None]]],
         now_ms: int,
     ) -> list[CrmObject]:
+        sink = await self.sinks.sink(portal_id)
+
         def run(conn: sqlite3.Connection) -> list[CrmObject]:
             updated: list[CrmObject] = []
             for object_id, changes in updates:
@@ -157,6 +169,9 @@ class SQLiteObjects(SQLiteBase):
                 if row is None:
                     continue
                 properties: dict[str, str] = json.loads(row[0])
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
+                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
                 for name, value in changes.items():
                     if value is None:
                         properties.pop(name, None)
@@ -170,9 +185,12 @@ class SQLiteObjects(SQLiteBase):
                 updated.append(
                     CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
                 )
+            flush_events(conn, sink, now_ms)
             return updated
 
-        return await self._write_tx(run)
+        updated = await self._write_tx(run)
+        self.sinks.committed(sink)
+        return updated
 
     async def archive_objects(
         self,
@@ -183,6 +201,8 @@ class SQLiteObjects(SQLiteBase):
         *,
         purge: bool = False,
     ) -> list[int]:
+        sink = await self.sinks.sink(portal_id)
+
         def run(conn: sqlite3.Connection) -> list[int]:
             archived: list[int] = []
             key = (portal_id, object_type)
@@ -203,9 +223,14 @@ class SQLiteObjects(SQLiteBase):
                         (*key, object_id, *row, now_ms),
                     )
                 archived.append(object_id)
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    object_changes(sink, object_type, object_id, "deletion", now_ms)
+            flush_events(conn, sink, now_ms)
             return archived
 
-        return await self._write_tx(run)
+        archived = await self._write_tx(run)
+        self.sinks.committed(sink)
+        return archived
 
     async def find_label(
         self, portal_id: int, from_type: str, category: int, type_id: int
