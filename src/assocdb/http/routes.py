@@ -8,6 +8,7 @@ from __future__ import annotations
 from assocdb.http import observability
 from assocdb.http.handlers import associations, labels, objects, service
 from assocdb.http.operation import Operation
+from assocdb.http.webhooks import handlers as webhooks
 
 __all__ = ["OPERATIONS"]
 
@@ -17,4 +18,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *objects.OPERATIONS,
     *service.OPERATIONS,
     *observability.OPERATIONS,
+    *webhooks.OPERATIONS,
 )
