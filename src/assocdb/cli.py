@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from assocdb import __version__
-from assocdb.cli_apps import app_group, webhooks_group
+from assocdb.cli_apps import app_group, webhook_options, webhooks_group
 from assocdb.cli_harness import export_command, harness_options, seed_command
 from assocdb.config import DEFAULT_DB, Settings
 from assocdb.domain.auth import issue_token, parse_scopes
@@ -126,6 +126,7 @@ def cli() -> None:
     help="Rate-limit counters: memory:// (per worker) or redis://host:port (shared).",
 )
 @harness_options
+@webhook_options
 def serve(
     db: str,
     read_db: str | None,

@@ -3,21 +3,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import json
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+import msgspec
 
 from assocdb.config import DEFAULT_DB
 from assocdb.domain.apps import CreatedApp, create_app, webhook_store
 from assocdb.domain.clock import now_ms
 from assocdb.domain.store import Store
 from assocdb.domain.webhooks import DeliveryRecord
+from assocdb.http.render import iso_ms
+from assocdb.http.webhooks.admin import delivery_wire
 from assocdb.storage import run_with_store
 
-__all__ = ["app_group", "webhooks_group"]
+__all__ = ["app_group", "webhook_options", "webhooks_group"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _ID = click.IntRange(1, 2**63 - 1)
 _APP_ID = click.IntRange(1, 2**31 - 1)  # HubSpot's app ids are int32 in the webhooks API
@@ -94,34 +100,36 @@ def webhooks_log(
     """Delivery attempts, latest first: event, attempt, status, latency, next retry."""
     found = run_with_store(db, lambda s: webhook_store(s).list_deliveries(portal_id, app_id, limit))
     for record in found:
-        click.echo(json.dumps(delivery_json(record)) if as_json else _line(record))
-
-
-def delivery_json(r: DeliveryRecord) -> dict[str, object]:
-    """One delivery attempt as the CLI and the admin API show it."""
-    return {
-        "eventId": r.event_id,
-        "appId": r.app_id,
-        "portalId": r.portal_id,
-        "attemptNumber": r.attempt,
-        "at": _iso(r.at_ms),
-        "statusCode": r.status_code,
-        "error": r.error,
-        "latencyMs": r.latency_ms,
-        "delivered": r.status_code is not None and 200 <= r.status_code < 300,
-        "nextRetryAt": _iso(r.next_retry_at_ms) if r.next_retry_at_ms is not None else None,
-    }
+        if as_json:
+            click.echo(msgspec.json.encode(delivery_wire(record)).decode())
+        else:
+            click.echo(_line(record))
 
 
 def _line(r: DeliveryRecord) -> str:
     status = str(r.status_code) if r.status_code is not None else (r.error or "error")
-    retry = f" next retry {_iso(r.next_retry_at_ms)}" if r.next_retry_at_ms else ""
+    retry = f" next retry {iso_ms(r.next_retry_at_ms)}" if r.next_retry_at_ms else ""
     return (
-        f"{_iso(r.at_ms)} event {r.event_id} app {r.app_id} portal {r.portal_id}"
+        f"{iso_ms(r.at_ms)} event {r.event_id} app {r.app_id} portal {r.portal_id}"
         f" attempt {r.attempt}: {status} in {r.latency_ms} ms{retry}"
     )
 
 
-def _iso(ms: int) -> str:
-    moment = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def webhook_options(command: F) -> F:
+    """Adds ``serve``'s webhook flags; they reach every worker as ``ASSOCDB_*`` variables."""
+
+    @click.option(
+        "--webhook-retry-base-ms",
+        envvar="ASSOCDB_WEBHOOK_RETRY_BASE_MS",
+        default=120_000,
+        show_default=True,
+        type=click.IntRange(1, 3_600_000),
+        help="First wait before a failed webhook delivery is retried; doubles per attempt"
+        " (up to 10 attempts). Small values make retries testable.",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, webhook_retry_base_ms: int, **kwargs: Any) -> Any:
+        os.environ["ASSOCDB_WEBHOOK_RETRY_BASE_MS"] = str(webhook_retry_base_ms)
+        return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

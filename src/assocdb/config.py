@@ -43,6 +43,11 @@ class Settings:
     """Honour ``X-Assocdb-Fault`` request headers (for tests)."""
     log_format: str = "auto"
     """Request logs: ``json`` (one line per request), ``text``, or ``auto`` (text on a TTY)."""
+    # -- webhooks (issue 14: docs/webhooks.md)
+    webhook_retry_base_ms: int = 120_000
+    """First wait before retrying a failed webhook delivery; doubles per attempt."""
+    webhook_delivery: bool = True
+    """Run the delivery worker in this process (off: events wait in the outbox)."""
 
     def to_env(self) -> dict[str, str]:
         """The ``ASSOCDB_*`` variables that reproduce these settings in a worker process."""

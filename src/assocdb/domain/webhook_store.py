@@ -10,7 +10,7 @@ The outbox itself is written through the write transaction (``StoreTx.events``, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -92,6 +92,11 @@ class WebhookStore(Protocol):
     async def delete_subscription(self, app_id: int, subscription_id: int) -> bool: ...
 
     # -- the outbox ----------------------------------------------------------------------
+
+    def on_events(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the event loop) after a transaction that wrote events
+        commits in this process: it wakes the delivery worker."""
+        ...
 
     async def claim_events(
         self, owner: str, now_ms: int, lease_ms: int, limit: int

@@ -5,7 +5,7 @@ or hosts never hold the same event at once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import asyncpg
 
@@ -176,6 +176,9 @@ class PostgresWebhooks(PostgresBase):
         return bool(status != "DELETE 0")
 
     # -- the outbox ----------------------------------------------------------------------
+
+    def on_events(self, listener: Callable[[], None]) -> None:
+        self.sinks.listener = listener
 
     async def claim_events(
         self, owner: str, now_ms: int, lease_ms: int, limit: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assocdb.domain.store import StoreTx
 from assocdb.domain.webhook_store import AttemptOutcome
@@ -166,6 +166,9 @@ class SQLiteWebhooks(SQLiteBase):
         return bool(count)
 
     # -- the outbox ----------------------------------------------------------------------
+
+    def on_events(self, listener: Callable[[], None]) -> None:
+        self.sinks.listener = listener
 
     async def claim_events(
         self, owner: str, now_ms: int, lease_ms: int, limit: int
