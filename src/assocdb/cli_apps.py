@@ -127,9 +127,21 @@ def webhook_options(command: F) -> F:
         help="First wait before a failed webhook delivery is retried; doubles per attempt"
         " (up to 10 attempts). Small values make retries testable.",
     )
+    @click.option(
+        "--webhook-lease-ms",
+        envvar="ASSOCDB_WEBHOOK_LEASE_MS",
+        default=60_000,
+        show_default=True,
+        type=click.IntRange(6_000, 3_600_000),
+        help="How long a worker holds the events it is sending; a killed worker's events"
+        " are sent again after this. Longer than the 5 s delivery timeout.",
+    )
     @functools.wraps(command)
-    def wrapper(*args: Any, webhook_retry_base_ms: int, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, webhook_retry_base_ms: int, webhook_lease_ms: int, **kwargs: Any
+    ) -> Any:
         os.environ["ASSOCDB_WEBHOOK_RETRY_BASE_MS"] = str(webhook_retry_base_ms)
+        os.environ["ASSOCDB_WEBHOOK_LEASE_MS"] = str(webhook_lease_ms)
         return command(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

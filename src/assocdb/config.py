@@ -46,6 +46,8 @@ class Settings:
     # -- webhooks (issue 14: docs/webhooks.md)
     webhook_retry_base_ms: int = 120_000
     """First wait before retrying a failed webhook delivery; doubles per attempt."""
+    webhook_lease_ms: int = 60_000
+    """How long a worker holds the events it is sending (a killed worker's come back)."""
     webhook_delivery: bool = True
     """Run the delivery worker in this process (off: events wait in the outbox)."""
 

@@ -150,6 +150,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             app.state.webhooks = await start_delivery(
                 webhook_store(the_store),
                 settings.webhook_retry_base_ms,
+                settings.webhook_lease_ms,
                 app.state.harness.metrics.registry,
             )
         try:

@@ -98,12 +98,14 @@ class DeliveryWorker:
         store: WebhookStore,
         *,
         retry_base_ms: int,
+        lease_ms: int = LEASE_MS,
         poll_interval_s: float = 0.25,
         metrics: WebhookMetrics | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
         self.retry_base_ms = retry_base_ms
+        self.lease_ms = lease_ms
         self.poll_interval_s = poll_interval_s
         self.metrics = metrics
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -149,7 +151,9 @@ class DeliveryWorker:
             await self._slots.acquire()
             self._wake.clear()  # before the claim, so a commit during it is not missed
             try:
-                events = await self.store.claim_events(self.owner, now_ms(), LEASE_MS, CLAIM_LIMIT)
+                events = await self.store.claim_events(
+                    self.owner, now_ms(), self.lease_ms, CLAIM_LIMIT
+                )
             except Exception:
                 self._slots.release()
                 log.exception("claiming webhook events failed; retrying in 1 s")
@@ -228,8 +232,13 @@ class DeliveryWorker:
                 retry_after = _retry_after(response.headers.get("retry-after"))
         except httpx.TimeoutException:
             error = f"timeout after {DELIVERY_TIMEOUT_S:g} s"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:
             error = f"connection failed: {type(exc).__name__}"
+        except Exception as exc:
+            # httpcore can raise plain errors (AttributeError) when a peer vanishes
+            # mid-request: still a failed attempt to record, not a lost batch.
+            log.warning("webhook request to %s failed: %r", target.url, exc)
+            error = f"request failed: {type(exc).__name__}"
         seconds = time.perf_counter() - started
         if self.metrics is not None:
             ok = status is not None and 200 <= status < 300
@@ -286,11 +295,11 @@ def _retry_after(value: str | None) -> float | None:
 
 
 async def start_delivery(
-    store: WebhookStore, retry_base_ms: int, registry: CollectorRegistry | None
+    store: WebhookStore, retry_base_ms: int, lease_ms: int, registry: CollectorRegistry | None
 ) -> DeliveryWorker:
     """Start a worker and have this process's commits wake it."""
     metrics = WebhookMetrics(registry) if registry is not None else None
-    worker = DeliveryWorker(store, retry_base_ms=retry_base_ms, metrics=metrics)
+    worker = DeliveryWorker(store, retry_base_ms=retry_base_ms, lease_ms=lease_ms, metrics=metrics)
     await worker.start()
     store.on_events(worker.wake)
     return worker
