@@ -28,17 +28,29 @@ from assocdb.storage.webhook_common import SinkCache
 
 __all__ = ["PostgresWebhooks", "flush_events"]
 
+_INSERT_EVENTS = (
+    "INSERT INTO webhook_events (app_id, portal_id, subscription_id, occurred_at_ms, payload,"
+    " next_attempt_at_ms) SELECT a, p, s, o, j, $6 FROM unnest($1::bigint[], $2::bigint[],"
+    " $3::bigint[], $4::bigint[], $5::text[]) AS e(a, p, s, o, j)"
+)
+
 
 async def flush_events(conn: asyncpg.Connection, sink: EventSink | None, now_ms: int) -> None:
     """Write a transaction's events to the outbox, on its own connection, before COMMIT."""
     if sink is None or not sink.changes:
         return
-    await conn.executemany(
-        pg(q.INSERT_EVENT),
-        [
-            (r.app_id, r.portal_id, r.subscription_id, r.occurred_at_ms, r.payload, now_ms)
-            for r in sink.rows()
-        ],
+    rows = sink.rows()
+    if not rows:
+        return
+    # One statement for the whole transaction's events: arrays in, one round trip.
+    await conn.execute(
+        _INSERT_EVENTS,
+        [r.app_id for r in rows],
+        [r.portal_id for r in rows],
+        [r.subscription_id for r in rows],
+        [r.occurred_at_ms for r in rows],
+        [r.payload for r in rows],
+        now_ms,
     )
 
 

@@ -48,9 +48,12 @@ CREATE INDEX webhook_subscriptions_app ON webhook_subscriptions (app_id);
 
 -- The outbox: one row per (change, subscription), written in the change's transaction.
 -- status 0 pending, 1 delivered, 2 gave up. A worker owns a row while lease_until_ms is in
--- the future (SQLite has no SKIP LOCKED; PostgreSQL uses both).
+-- the future (SQLite has no SKIP LOCKED; PostgreSQL uses both). One index besides the key:
+-- every index is paid by every write that produces events.
+-- event_id is the rowid (no AUTOINCREMENT: cheaper per insert). Ids are never reused as
+-- long as the newest event is never deleted; nothing deletes events.
 CREATE TABLE webhook_events (
-    event_id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id           INTEGER PRIMARY KEY,
     app_id             INTEGER NOT NULL,
     portal_id          INTEGER NOT NULL,
     subscription_id    INTEGER NOT NULL,
@@ -64,11 +67,10 @@ CREATE TABLE webhook_events (
     delivered_at_ms    INTEGER
 );
 CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at_ms) WHERE status = 0;
-CREATE INDEX webhook_events_portal ON webhook_events (portal_id, event_id);
 
 -- One row per event per attempt: what `assocdb webhooks log` and the admin API list.
 CREATE TABLE webhook_deliveries (
-    delivery_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id      INTEGER PRIMARY KEY,
     event_id         INTEGER NOT NULL,
     app_id           INTEGER NOT NULL,
     portal_id        INTEGER NOT NULL,
