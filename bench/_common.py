@@ -397,9 +397,19 @@ class Server:
 
     _running: ClassVar[list[Server]] = []
 
-    def __init__(self, db: Path, workers: int) -> None:
+    def __init__(
+        self,
+        db: Path,
+        workers: int,
+        *,
+        log_level: str = "warning",
+        command: Sequence[str] | None = None,
+    ) -> None:
         self.db = db
         self.workers = workers
+        self.log_level = log_level
+        self.command = command
+        """Another server to run instead (``{port}`` is replaced), e.g. a floor app."""
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
@@ -409,9 +419,12 @@ class Server:
 
     def start(self) -> None:
         self.port = _free_port()
-        cmd = [sys.executable, "-m", "assocdb", "serve", "--db", str(self.db)]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port)]
-        cmd += ["--workers", str(self.workers), "--log-level", "warning"]
+        if self.command is not None:
+            cmd = [part.replace("{port}", str(self.port)) for part in self.command]
+        else:
+            cmd = [sys.executable, "-m", "assocdb", "serve", "--db", str(self.db)]
+            cmd += ["--host", "127.0.0.1", "--port", str(self.port)]
+            cmd += ["--workers", str(self.workers), "--log-level", self.log_level]
         self.proc = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, env=_clean_env()
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from assocdb.domain.models import TokenRecord
@@ -20,7 +21,9 @@ from assocdb.errors import ErrorDetail, InvalidAuthentication, MissingScopes, Va
 
 __all__ = [
     "ALL_SCOPES",
+    "TOKEN_CACHE_TTL_S",
     "Principal",
+    "TokenCache",
     "authenticate",
     "hash_token",
     "issue_token",
@@ -93,7 +96,54 @@ async def issue_token(
     return token
 
 
-async def authenticate(store: Store, authorization: str | None, now_ms: int) -> Principal:
+TOKEN_CACHE_TTL_S = 1.0
+"""How long a worker trusts a token record it has read: a token revoked in another process
+(``assocdb token revoke``) is refused by every worker within this time."""
+
+
+class TokenCache:
+    """Token records by digest, each trusted for ``ttl_s`` seconds after it was read.
+
+    Every request authenticates, and reading the token row cost a database round trip
+    (on SQLite a hop to a reader thread) per request. Only tokens that exist are kept —
+    an unknown token is looked up every time, as before — and at most ``max_entries`` of
+    them (the oldest read goes first), so the cache is bounded whatever clients send.
+    Expiry is not cached: it is checked against the clock on every request.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_s: float = TOKEN_CACHE_TTL_S,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[TokenRecord, float]] = {}
+
+    async def find(self, store: Store, digest: str) -> TokenRecord | None:
+        now = self._clock()
+        hit = self._entries.get(digest)
+        if hit is not None and now - hit[1] < self.ttl_s:
+            return hit[0]
+        record = await store.find_token(digest)
+        self._entries.pop(digest, None)  # re-inserted last: dict order is read order
+        if record is not None:
+            if len(self._entries) >= self.max_entries:
+                del self._entries[next(iter(self._entries))]
+            self._entries[digest] = (record, now)
+        return record
+
+    def forget(self, digest: str) -> None:
+        """Drop one token at once (a revocation made by this process)."""
+        self._entries.pop(digest, None)
+
+
+async def authenticate(
+    store: Store, authorization: str | None, now_ms: int, cache: TokenCache | None = None
+) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or a 401."""
     if not authorization:
         raise InvalidAuthentication(_NO_CREDENTIALS)
@@ -102,7 +152,7 @@ async def authenticate(store: Store, authorization: str | None, now_ms: int) -> 
     if scheme.lower() != "bearer" or not token:
         raise InvalidAuthentication(_NO_CREDENTIALS)
     digest = hash_token(token)
-    record = await store.find_token(digest)
+    record = await (cache.find(store, digest) if cache is not None else store.find_token(digest))
     # The lookup is by digest, so timing reveals nothing about the clear-text token; the
     # digest is compared once more in constant time so no backend's lookup is trusted alone.
     if record is None or record.revoked or not hmac.compare_digest(record.token_hash, digest):

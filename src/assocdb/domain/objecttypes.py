@@ -58,26 +58,49 @@ def _type(type_id: str, name: str, plural: str, scope_plural: str, *legacy: str)
     return ObjectType(type_id, name, plural, read, write)
 
 
-# Tickets use the legacy ``tickets`` scope for everything (reference section 8).
+def _activity(type_id: str, name: str, plural: str) -> ObjectType:
+    """An activity: guarded by the contacts scopes, as HubSpot's activity pages list
+    (https://developers.hubspot.com/docs/api-reference/latest/crm/activities/notes/guide).
+    Calls, emails, meetings, notes and tasks also have a read-only scope of their own in
+    the set HubSpot's associations pages accept
+    (https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/get-all-associations-limits);
+    [inferred] that scope reads its own type."""
+    read, write = _granular("contacts")
+    return ObjectType(type_id, name, plural, (*read, f"crm.objects.{plural}.read"), write)
+
+
+# Tickets use the legacy ``tickets`` scope for everything (reference section 8); HubSpot's
+# associations pages also list crm.objects.tickets.(highly_)sensitive.read/.write (no
+# ".v2"), which are accepted for the matching access.
 _TICKETS_SCOPES = ("tickets", "tickets.sensitive.v2", "tickets.highly_sensitive.v2")
+_TICKETS_READ = (
+    *_TICKETS_SCOPES,
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.highly_sensitive.read",
+)
+_TICKETS_WRITE = (
+    *_TICKETS_SCOPES,
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.tickets.highly_sensitive.write",
+)
 
 STANDARD_TYPES: tuple[ObjectType, ...] = (
     _type("0-1", "contact", "contacts", "contacts"),
     _type("0-2", "company", "companies", "companies"),
     _type("0-3", "deal", "deals", "deals"),
-    ObjectType("0-5", "ticket", "tickets", _TICKETS_SCOPES, _TICKETS_SCOPES),
+    ObjectType("0-5", "ticket", "tickets", _TICKETS_READ, _TICKETS_WRITE),
     _type("0-7", "product", "products", "products", "e-commerce"),
     _type("0-8", "line_item", "line_items", "line_items", "e-commerce"),
     _type("0-14", "quote", "quotes", "quotes"),
-    # [inferred] Activities are guarded by the contacts scopes in HubSpot's public app
-    # scope list; there is no crm.objects.notes.* scope.
+    # [inferred] Communications and postal mail have no scope of their own in HubSpot's
+    # lists: the contacts scopes guard them like the other activities.
     _type("0-18", "communication", "communications", "contacts"),
     _type("0-19", "feedback_submission", "feedback_submissions", "feedback_submissions"),
-    _type("0-27", "task", "tasks", "contacts"),
-    _type("0-46", "note", "notes", "contacts"),
-    _type("0-47", "meeting", "meetings", "contacts"),
-    _type("0-48", "call", "calls", "contacts"),
-    _type("0-49", "email", "emails", "contacts"),
+    _activity("0-27", "task", "tasks"),
+    _activity("0-46", "note", "notes"),
+    _activity("0-47", "meeting", "meetings"),
+    _activity("0-48", "call", "calls"),
+    _activity("0-49", "email", "emails"),
     _type("0-53", "invoice", "invoices", "invoices"),
     _type("0-116", "postal_mail", "postal_mail", "contacts"),
     _type("0-123", "order", "orders", "orders"),

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from assocdb.config import Settings
 from assocdb.domain.apps import webhook_store
 from assocdb.domain.associations import AssociationService
-from assocdb.domain.auth import Principal, authenticate, require_any
+from assocdb.domain.auth import Principal, TokenCache, authenticate
 from assocdb.domain.clock import now_ms
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
@@ -39,6 +39,7 @@ from assocdb.http.openapi import openapi_document
 from assocdb.http.operation import Operation
 from assocdb.http.ratelimit import RateLimited, RateLimiter
 from assocdb.http.routes import OPERATIONS
+from assocdb.http.scopes import TYPE_PARAMS, check_scopes
 from assocdb.http.webhooks import admin as webhooks_admin
 from assocdb.http.webhooks.delivery import start_delivery
 from assocdb.storage import open_store
@@ -47,24 +48,17 @@ __all__ = ["create_app", "create_app_from_env"]
 
 log = logging.getLogger("assocdb")
 
-# Path parameters that name object types; the first present is the "from" side.
-_TYPE_PARAMS = ("fromObjectType", "objectType", "toObjectType")
 _ANONYMOUS = Principal(0, frozenset())
 
 
 def _resolve_types(request: Request) -> dict[str, ObjectType]:
     params = request.path_params
-    return {name: resolve_object_type(params[name]) for name in _TYPE_PARAMS if name in params}
+    return {name: resolve_object_type(params[name]) for name in TYPE_PARAMS if name in params}
 
 
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
-    if op.access == "read":
-        for object_type in types.values():
-            require_any(principal, object_type.read_scopes)
-    elif op.access == "write":
-        # Writes need write access to the side being changed (reference 8, [inferred]).
-        first = next(iter(types.values()))
-        require_any(principal, first.write_scopes)
+    """The operation's scope rules from the route table (http/routes.py), nothing else."""
+    check_scopes(op.required_scopes, principal, types)
 
 
 def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -77,7 +71,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
             principal = _ANONYMOUS
             if op.access is not None:
                 principal = await authenticate(
-                    services.store, request.headers.get("authorization"), started
+                    services.store, request.headers.get("authorization"), started, services.tokens
                 )
                 request.scope["assocdb.portal_id"] = principal.portal_id  # request logs
                 # Only authenticated calls count against a portal (http/ratelimit.py).
@@ -127,6 +121,7 @@ def _services(settings: Settings, store: Store, secret: bytes) -> Services:
         labels=LabelService(store, max_labels_per_pair=settings.max_labels_per_pair),
         limits=LimitService(store),
         objects=ObjectService(store),
+        tokens=TokenCache(),
     )
 
 

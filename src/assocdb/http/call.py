@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from assocdb.config import Settings
 from assocdb.domain.associations import AssociationService
-from assocdb.domain.auth import Principal
+from assocdb.domain.auth import Principal, TokenCache
 from assocdb.domain.labels import LabelService
 from assocdb.domain.limits import LimitService
 from assocdb.domain.objects import ObjectService
@@ -36,6 +36,7 @@ class Services:
     labels: LabelService
     limits: LimitService
     objects: ObjectService
+    tokens: TokenCache
 
 
 @dataclass(slots=True)

@@ -17,7 +17,6 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -34,6 +33,7 @@ from assocdb.errors import ServiceUnavailable
 from assocdb.http.call import Call
 from assocdb.http.faults import FaultMiddleware, Faults
 from assocdb.http.operation import Operation
+from assocdb.http.render import iso_ms
 from assocdb.http.schemas import Health
 
 __all__ = [
@@ -153,7 +153,7 @@ class ObservabilityMiddleware:
         if path.startswith(_UNLOGGED):
             return
         record = RequestRecord(
-            datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            iso_ms(time.time_ns() // 1_000_000),
             method,
             path,
             route,

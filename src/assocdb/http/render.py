@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from starlette.responses import Response
@@ -30,8 +31,15 @@ __all__ = ["batch_answer", "empty_batch", "iso_ms", "render_collection", "render
 
 def iso_ms(epoch_ms: int) -> str:
     """``2024-10-21T20:22:42.152Z``: UTC, millisecond precision (reference section 3)."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    seconds, millis = divmod(epoch_ms, 1000)
+    return f"{_iso_second(seconds)}{millis:03d}Z"
+
+
+@lru_cache(maxsize=64)
+def _iso_second(epoch_s: int) -> str:
+    # Every batch answer formats two instants, nearly always in the same second as the
+    # last answers: strftime once per second, not twice per request.
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 class _ToRenderer:

@@ -17,7 +17,7 @@ from assocdb.domain.models import LabelDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
-from assocdb.storage.sqlite_base import SQLiteBase, chunks
+from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, chunks
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
@@ -77,7 +77,7 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
         )
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
-        row = await self._read(
+        row = await self._read_small(
             lambda c: c.execute(
                 "SELECT token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked"
                 " FROM tokens WHERE token_hash = ?",
@@ -138,6 +138,8 @@ class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
             finally:
                 conn.execute("COMMIT")
 
+        if len(requests) * limit <= INLINE_READ_ROWS:
+            return await self._read_small(run)
         return await self._read(run)
 
     async def count_edges(self, portal_id: int) -> int:

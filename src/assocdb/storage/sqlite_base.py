@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from assocdb.storage.migrations import migrations
 
-__all__ = ["SQLiteBase", "chunks"]
+__all__ = ["INLINE_READ_ROWS", "SQLiteBase", "chunks"]
 
 T = TypeVar("T")
 
@@ -35,6 +35,17 @@ _PRAGMAS = (
     "PRAGMA cache_size=-65536",
     "PRAGMA mmap_size=268435456",
 )
+
+
+INLINE_READ_ROWS = 1_000
+"""Reads that can return at most this many rows run on the event loop's thread.
+
+A hop to a reader thread and back costs more than such a query (tens of microseconds
+against a round trip through the executor, its queue and the loop's wake-up), and small
+reads are most of what an API serves. Bigger reads keep the reader pool, so the loop is
+never held for long. The loop's connection never waits for a lock (``busy_timeout`` 0):
+should SQLite report it busy, the read is retried on the pool, which waits as usual.
+"""
 
 
 class SQLiteBase:
@@ -68,6 +79,22 @@ class SQLiteBase:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, lambda: fn(self._conn()))
 
+    async def _read_small(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``_read`` for a query bounded by ``INLINE_READ_ROWS`` rows: run it right here."""
+        assert self._read_pool is not None, "store is not open"
+        conn: sqlite3.Connection | None = getattr(self._local, "inline", None)
+        if conn is None:
+            conn = self._local.inline = self._connect()
+            conn.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(conn)
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return await self._read(fn)
+
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         assert self._write_pool is not None, "store is not open"
         loop = asyncio.get_running_loop()
@@ -98,6 +125,10 @@ class SQLiteBase:
         self._secret = await self._read(_load_secret)
 
     async def close(self) -> None:
+        inline: sqlite3.Connection | None = getattr(self._local, "inline", None)
+        if inline is not None:
+            inline.close()
+            self._local.inline = None
         for pool in (self._read_pool, self._write_pool):
             if pool is not None:
                 pool.submit(self._close_thread_connection).result()

@@ -19,7 +19,6 @@ from assocdb.domain.registry import Category, defined_pair
 from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call, parse_object_id, query_limit
 from assocdb.http.errors import batch_error_item
-from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import (
     batch_answer,
     empty_batch,
@@ -39,14 +38,26 @@ from assocdb.http.schemas import (
     BatchResponseLabelsBetweenObjectPairWithErrors,
     BatchResponseMultiWithLabel,
     BatchResponseMultiWithLabelWithErrors,
-    BatchResponseVoid,
-    CollectionResponseMultiAssociated,
     IdOut,
     LabelsBetweenObjectPair,
     PublicDefaultAssociation,
 )
 
-__all__ = ["OPERATIONS"]
+__all__ = [
+    "MAX_BATCH_READ_INPUTS",
+    "MAX_BATCH_WRITE_INPUTS",
+    "batch_archive",
+    "batch_archive_labels",
+    "batch_archive_labels_versioned",
+    "batch_archive_versioned",
+    "batch_associate_default",
+    "batch_create",
+    "batch_read",
+    "delete_pair",
+    "list_associations",
+    "put_default",
+    "put_labels",
+]
 
 MAX_BATCH_READ_INPUTS = 1000
 """Reference 6: batch read takes at most 1,000 inputs; more are rejected."""
@@ -281,124 +292,3 @@ async def delete_pair(call: Call) -> Response:
         call.portal_id, call.types["objectType"], call.types["toObjectType"], [pair]
     )
     return Response(status_code=204)
-
-
-def _operations(assoc: str, objects: str, suffix: str, versioned: bool) -> tuple[Operation, ...]:
-    pair = assoc + "/{fromObjectType}/{toObjectType}"
-    record = objects + "/{objectType}/{objectId}/associations/{toObjectType}"
-    tag = "Associations" + (" (2026-03)" if versioned else "")
-    list_query = (
-        QueryParam("limit", "integer", "Page size; default and maximum 500."),
-        QueryParam("after", "string", "Cursor from a previous page's paging.next.after."),
-    )
-    archived: dict[int, type | None] = {200: BatchResponseVoid} if versioned else {204: None}
-    return (
-        Operation(
-            "POST",
-            pair + "/batch/read",
-            batch_read,
-            "batch_read" + suffix,
-            "Read the associations of up to 1,000 records, each with its own cursor",
-            tag,
-            request=BatchReadRequest,
-            responses={
-                200: BatchResponseMultiWithLabel,
-                207: BatchResponseMultiWithLabelWithErrors,
-            },
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/create",
-            batch_create,
-            "batch_create" + suffix,
-            "Create associations with labels (the types become the pair's label set)",
-            tag,
-            access="write",
-            request=BatchCreateRequest,
-            responses={
-                201: BatchResponseLabelsBetweenObjectPair,
-                207: BatchResponseLabelsBetweenObjectPairWithErrors,
-            },
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/associate/default",
-            batch_associate_default,
-            "batch_associate_default" + suffix,
-            "Create unlabeled associations",
-            tag,
-            access="write",
-            request=BatchDefaultRequest,
-            responses={200: BatchResponseDefaultAssociation},
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/archive",
-            batch_archive_versioned if versioned else batch_archive,
-            "batch_archive" + suffix,
-            "Remove every association between the pairs",
-            tag,
-            access="write",
-            request=BatchArchiveRequest,
-            responses=archived,
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/labels/archive",
-            batch_archive_labels_versioned if versioned else batch_archive_labels,
-            "batch_archive_labels" + suffix,
-            "Remove labels; removing the unlabeled type removes the pair",
-            tag,
-            access="write",
-            request=BatchCreateRequest,
-            responses=archived,
-        ),
-        Operation(
-            "GET",
-            record,
-            list_associations,
-            "list_record_associations" + suffix,
-            "List a record's associations to one object type (at most 500 per page)",
-            tag,
-            responses={200: CollectionResponseMultiAssociated},
-            query=list_query,
-        ),
-        Operation(
-            "PUT",
-            record + "/{toObjectId}",
-            put_labels,
-            "put_labels" + suffix,
-            "Associate two records with the given labels",
-            tag,
-            access="write",
-            request=list[AssociationSpec],
-            responses={201: LabelsBetweenObjectPair},
-        ),
-        Operation(
-            "DELETE",
-            record + "/{toObjectId}",
-            delete_pair,
-            "delete_pair" + suffix,
-            "Remove every association between two records",
-            tag,
-            access="write",
-            responses={204: None},
-        ),
-        Operation(
-            "PUT",
-            objects + "/{fromObjectType}/{fromObjectId}/associations/default"
-            "/{toObjectType}/{toObjectId}",
-            put_default,
-            "put_default" + suffix,
-            "Associate two records with the unlabeled type",
-            tag,
-            access="write",
-            responses={200: BatchResponseDefaultAssociation},
-        ),
-    )
-
-
-OPERATIONS: tuple[Operation, ...] = (
-    *_operations("/crm/v4/associations", "/crm/v4/objects", "", versioned=False),
-    *_operations("/crm/associations/2026-03", "/crm/objects/2026-03", "_2026_03", versioned=True),
-)

@@ -4,6 +4,7 @@ Every operation is served under three prefixes: ``/crm/associations/v4`` (HubSpo
 current v4 spec), ``/crm/v4/associations`` (the 2024 spec, the guides and the Python
 client) and the date-versioned ``/crm/associations/2026-03``. The only documented
 difference of 2026-03 is batch/purge answering 200 with an empty batch instead of 204.
+The route table (``http/routes.py``) serves them so.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from assocdb.domain.registry import Category
 from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call
 from assocdb.http.errors import batch_error_item
-from assocdb.http.operation import Operation
 from assocdb.http.render import batch_answer, empty_batch
-from assocdb.http.schemas import AssociationSpecWithLabel, BatchResponseVoid
+from assocdb.http.schemas import AssociationSpecWithLabel
 from assocdb.http.schemas_labels import (
     BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
     BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
@@ -40,7 +40,18 @@ from assocdb.http.schemas_labels import (
     PublicAssociationDefinitionUserConfiguration,
 )
 
-__all__ = ["OPERATIONS"]
+__all__ = [
+    "create_label",
+    "create_limits",
+    "delete_label",
+    "list_all_limits",
+    "list_labels",
+    "list_pair_limits",
+    "purge_limits",
+    "purge_limits_versioned",
+    "update_label",
+    "update_limits",
+]
 
 _INT32_MAX = 2**31 - 1
 
@@ -245,122 +256,3 @@ async def purge_limits_versioned(call: Call) -> Response:
     """200 with an empty batch: the 2026-03 spec's only documented difference."""
     await _purge(call)
     return empty_batch(call)
-
-
-# -- the route table ---------------------------------------------------------------------
-
-
-def _operations(prefix: str, suffix: str, *, versioned: bool = False) -> tuple[Operation, ...]:
-    labels = prefix + "/{fromObjectType}/{toObjectType}/labels"
-    configs = prefix + "/definitions/configurations"
-    pair = configs + "/{fromObjectType}/{toObjectType}"
-    label_tag = "Association labels" + (" (2026-03)" if versioned else "")
-    limit_tag = "Association limits" + (" (2026-03)" if versioned else "")
-    purged: dict[int, type | None] = {200: BatchResponseVoid} if versioned else {204: None}
-    return (
-        Operation(
-            "GET",
-            labels,
-            list_labels,
-            "labels_list" + suffix,
-            "List the association types from one object type to another",
-            label_tag,
-            responses={200: CollectionResponseAssociationSpecWithLabelNoPaging},
-        ),
-        Operation(
-            "POST",
-            labels,
-            create_label,
-            "labels_create" + suffix,
-            "Create an association label (single, or paired with inverseLabel)",
-            label_tag,
-            access="write",
-            request=PublicAssociationDefinitionCreateRequest,
-            responses={200: CollectionResponseAssociationSpecWithLabelNoPaging},
-        ),
-        Operation(
-            "PUT",
-            labels,
-            update_label,
-            "labels_update" + suffix,
-            "Rename an association label",
-            label_tag,
-            access="write",
-            request=PublicAssociationDefinitionUpdateRequest,
-            responses={204: None},
-        ),
-        Operation(
-            "DELETE",
-            labels + "/{associationTypeId}",
-            delete_label,
-            "labels_delete" + suffix,
-            "Delete an association label that no association uses",
-            label_tag,
-            access="write",
-            responses={204: None},
-        ),
-        Operation(
-            "GET",
-            configs + "/all",
-            list_all_limits,
-            "limits_list_all" + suffix,
-            "List every association limit of the account",
-            limit_tag,
-            responses={200: CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging},
-        ),
-        Operation(
-            "GET",
-            pair,
-            list_pair_limits,
-            "limits_list" + suffix,
-            "List the association limits from one object type to another",
-            limit_tag,
-            responses={200: CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging},
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/create",
-            create_limits,
-            "limits_batch_create" + suffix,
-            "Set association limits (maxToObjectIds)",
-            limit_tag,
-            access="write",
-            request=BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
-            responses={
-                201: BatchResponsePublicAssociationDefinitionUserConfiguration,
-                207: BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
-            },
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/update",
-            update_limits,
-            "limits_batch_update" + suffix,
-            "Change association limits",
-            limit_tag,
-            access="write",
-            request=BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
-            responses={
-                200: BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
-                207: BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
-            },
-        ),
-        Operation(
-            "POST",
-            pair + "/batch/purge",
-            purge_limits_versioned if versioned else purge_limits,
-            "limits_batch_purge" + suffix,
-            "Remove association limits",
-            limit_tag,
-            access="write",
-            request=BatchInputPublicAssociationSpec,
-            responses=purged,
-        ),
-    )
-
-
-OPERATIONS: tuple[Operation, ...] = (
-    *_operations("/crm/associations/v4", ""),
-    *_operations("/crm/v4/associations", "_crm_v4"),
-    *_operations("/crm/associations/2026-03", "_2026_03", versioned=True),
-)

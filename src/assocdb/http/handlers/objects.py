@@ -30,7 +30,6 @@ from assocdb.domain.registry import Category
 from assocdb.errors import AssocdbError, ValidationError
 from assocdb.http.call import Call, parse_object_id, query_limit
 from assocdb.http.errors import batch_error_item
-from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import batch_answer, iso_ms
 from assocdb.http.schemas import AssociationSpec, NextPage, Paging
 from assocdb.http.schemas_objects import (
@@ -51,7 +50,19 @@ from assocdb.http.schemas_objects import (
     SimplePublicObject,
 )
 
-__all__ = ["OPERATIONS"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "archive",
+    "batch_archive",
+    "batch_create",
+    "batch_read",
+    "batch_update",
+    "create",
+    "get_by_id",
+    "get_page",
+    "update",
+]
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -390,121 +401,3 @@ def _check_id_property(name: str | None) -> None:
 
 
 # -- routes -------------------------------------------------------------------------------
-
-
-def _operations(base: str, suffix: str, tag: str) -> tuple[Operation, ...]:
-    collection = base + "/{objectType}"
-    record = collection + "/{objectId}"
-    read_query = (
-        QueryParam("properties", "string", "Properties to return, comma-separated or repeated."),
-        QueryParam("associations", "string", "Object types whose associated ids to return."),
-        QueryParam("archived", "string", "true: read archived records instead."),
-    )
-    return (
-        Operation(
-            "GET",
-            collection,
-            get_page,
-            "objects_get_page" + suffix,
-            "List records by id, 10 per page by default (at most 100)",
-            tag,
-            responses={200: CollectionResponseObjects},
-            query=(
-                QueryParam("limit", "integer", "Page size; default 10, at most 100."),
-                QueryParam("after", "string", "paging.next.after of the previous page."),
-                *read_query,
-            ),
-        ),
-        Operation(
-            "POST",
-            collection,
-            create,
-            "objects_create" + suffix,
-            "Create a record, optionally associated with existing records",
-            tag,
-            access="write",
-            request=ObjectCreate,
-            responses={201: SimplePublicObject},
-        ),
-        Operation(
-            "GET",
-            record,
-            get_by_id,
-            "objects_get_by_id" + suffix,
-            "Read a record, optionally with the ids of its associated records",
-            tag,
-            responses={200: SimplePublicObject},
-            query=read_query,
-        ),
-        Operation(
-            "PATCH",
-            record,
-            update,
-            "objects_update" + suffix,
-            "Update a record's properties (an empty string clears one)",
-            tag,
-            access="write",
-            request=ObjectUpdateBody,
-            responses={200: SimplePublicObject},
-        ),
-        Operation(
-            "DELETE",
-            record,
-            archive,
-            "objects_archive" + suffix,
-            "Archive a record and remove all of its associations",
-            tag,
-            access="write",
-            responses={204: None},
-        ),
-        Operation(
-            "POST",
-            collection + "/batch/create",
-            batch_create,
-            "objects_batch_create" + suffix,
-            "Create up to 100 records",
-            tag,
-            access="write",
-            request=BatchCreateObjects,
-            responses={201: BatchResponseObjects, 207: BatchResponseObjectsWithErrors},
-        ),
-        Operation(
-            "POST",
-            collection + "/batch/read",
-            batch_read,
-            "objects_batch_read" + suffix,
-            "Read up to 100 records by id",
-            tag,
-            request=BatchReadObjects,
-            responses={200: BatchResponseObjects, 207: BatchResponseObjectsWithErrors},
-            query=(QueryParam("archived", "string", "true: read archived records instead."),),
-        ),
-        Operation(
-            "POST",
-            collection + "/batch/update",
-            batch_update,
-            "objects_batch_update" + suffix,
-            "Update up to 100 records",
-            tag,
-            access="write",
-            request=BatchUpdateObjects,
-            responses={200: BatchResponseObjects, 207: BatchResponseObjectsWithErrors},
-        ),
-        Operation(
-            "POST",
-            collection + "/batch/archive",
-            batch_archive,
-            "objects_batch_archive" + suffix,
-            "Archive up to 100 records and remove all of their associations",
-            tag,
-            access="write",
-            request=BatchArchiveObjects,
-            responses={204: None},
-        ),
-    )
-
-
-OPERATIONS: tuple[Operation, ...] = (
-    *_operations("/crm/v3/objects", "", "Objects"),
-    *_operations("/crm/objects/2026-03", "_2026_03", "Objects (2026-03)"),
-)

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from assocdb.domain.apps import authenticate_app, webhook_store
 from assocdb.domain.clock import now_ms
-from assocdb.domain.webhook_service import WebhookService
+from assocdb.domain.webhook_service import MAX_BATCH_UPDATE, WebhookService
 from assocdb.domain.webhooks import SubscriptionRecord, WebhookSettings
 from assocdb.errors import ValidationError
 from assocdb.http.call import Call
@@ -158,18 +158,20 @@ def _op(
     summary: str,
     request: type | None = None,
     responses: dict[int, type | None] | None = None,
+    batch_limit: int | None = None,
 ) -> Operation:
     return Operation(
         method,
         _BASE + path,
         handler,  # type: ignore[arg-type]
         operation_id,
-        summary,
+        summary + " (the app's developer API key as hapikey)",
         "Webhooks",
         access=None,  # the developer API key, not a portal token (checked in _app)
         request=request,
         responses=responses or {204: None},
         query=_HAPIKEY,
+        batch_limit=batch_limit,
     )
 
 
@@ -217,6 +219,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Activate or pause subscriptions in a batch",
         BatchInputSubscriptionBatchUpdateRequest,
         {200: BatchResponseSubscriptionResponse, 207: BatchResponseSubscriptionResponseWithErrors},
+        batch_limit=MAX_BATCH_UPDATE,
     ),
     _op(
         "GET",
