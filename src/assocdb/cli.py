@@ -335,12 +335,12 @@ def token_create(
     db: str, portal_id: int | None, app_id: int | None, scopes: str, expires_in: str | None
 ) -> None:
     """Create a token and print only the token."""
-    from assocdb.domain.apps import issue_app_token
-
     granted = parse_scopes(scopes)
     now = now_ms()
     expires = None if expires_in is None else now + parse_duration(expires_in) * 1000
     if app_id is not None:
+        from assocdb.domain.apps import issue_app_token
+
         value = _with_store(
             db, lambda store: issue_app_token(store, app_id, portal_id, granted, now, expires)
         )

@@ -7,19 +7,18 @@ import functools
 import json
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import msgspec
 
 from assocdb.config import DEFAULT_DB
-from assocdb.domain.apps import CreatedApp, create_app, webhook_store
 from assocdb.domain.clock import now_ms
-from assocdb.domain.store import Store
-from assocdb.domain.webhooks import DeliveryRecord
-from assocdb.http.render import iso_ms
-from assocdb.http.webhooks.admin import delivery_wire
 from assocdb.storage import run_with_store
+
+if TYPE_CHECKING:
+    from assocdb.domain.apps import CreatedApp
+    from assocdb.domain.store import Store
+    from assocdb.domain.webhooks import DeliveryRecord
 
 __all__ = ["app_group", "webhook_options", "webhooks_group"]
 
@@ -55,6 +54,8 @@ def app_create(db: str, portal_id: int, app_id: int | None, name: str, as_json: 
     """Create an app installed in a portal; print its id, client secret and developer API key
     (the key is shown only now)."""
 
+    from assocdb.domain.apps import create_app  # here: commands start light
+
     async def work(store: Store) -> CreatedApp:
         return await create_app(store, portal_id, app_id, name, now_ms())
 
@@ -77,6 +78,8 @@ def app_create(db: str, portal_id: int, app_id: int | None, name: str, as_json: 
 @click.option("--portal", "portal_id", required=True, type=_ID, help="The portal.")
 def app_install(db: str, app_id: int, portal_id: int) -> None:
     """Install an app in another portal (its subscriptions then apply there too)."""
+    from assocdb.domain.apps import webhook_store
+
     run_with_store(db, lambda s: webhook_store(s).install_app(app_id, portal_id, now_ms()))
     click.echo(f"App {app_id} installed in portal {portal_id}.")
 
@@ -98,6 +101,12 @@ def webhooks_log(
     db: str, portal_id: int | None, app_id: int | None, limit: int, as_json: bool
 ) -> None:
     """Delivery attempts, latest first: event, attempt, status, latency, next retry."""
+    # Imported here: every other command starts without loading the HTTP layer.
+    import msgspec
+
+    from assocdb.domain.apps import webhook_store
+    from assocdb.http.webhooks.admin import delivery_wire
+
     found = run_with_store(db, lambda s: webhook_store(s).list_deliveries(portal_id, app_id, limit))
     for record in found:
         if as_json:
@@ -107,6 +116,8 @@ def webhooks_log(
 
 
 def _line(r: DeliveryRecord) -> str:
+    from assocdb.http.render import iso_ms
+
     status = str(r.status_code) if r.status_code is not None else (r.error or "error")
     retry = f" next retry {iso_ms(r.next_retry_at_ms)}" if r.next_retry_at_ms else ""
     return (

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
-from assocdb.domain.webhooks import EventSink
+
+if TYPE_CHECKING:  # only a type here: CLI commands that import the ports stay light
+    from assocdb.domain.webhooks import EventSink
 
 __all__ = ["EdgeWrite", "PageRequest", "PageRows", "Store", "StoreTx"]
 
