@@ -184,3 +184,19 @@ def make_api(db_url: str) -> Iterator[Callable[..., Api]]:
 @pytest.fixture
 def api(make_api: Callable[..., Api]) -> Api:
     return make_api()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line at the end of the run when the PostgreSQL half was skipped, so a green run
+    without ``ASSOCDB_TEST_POSTGRES`` is not mistaken for a full one."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if POSTGRES_ENV in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"PostgreSQL tests skipped: {len(skipped)} (set {POSTGRES_ENV}="
+            "postgresql://user@host:5432/db to run them)",
+            yellow=True,
+        )

@@ -1,7 +1,9 @@
-"""``assocdb serve | portal create | token create``.
+"""``assocdb serve | migrate | status | copy | portal … | token … | seed | export``.
 
-Every option also reads an ``ASSOCDB_*`` environment variable. Errors are one line on
-stderr and a non-zero exit status (2 for usage errors, 1 for everything else).
+Options that read an ``ASSOCDB_*`` environment variable say which one in ``--help``. Errors
+are one line on stderr. Exit status 2: what was typed or set cannot be used (an unknown
+database URL, a misspelt scope, a bad variable, a busy port, a database that cannot be
+opened), and nothing was created or changed; 1: the command ran and failed.
 """
 
 from __future__ import annotations
@@ -13,30 +15,50 @@ import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from assocdb import __version__
 from assocdb.cli_apps import app_group, webhook_options, webhooks_group
+from assocdb.cli_checks import (
+    ADMIN_NOTICE,
+    DB_HELP,
+    Mistake,
+    check_db,
+    check_port_free,
+    checked_scopes,
+    require_store,
+    show_env_vars,
+)
 from assocdb.cli_harness import export_command, harness_options, seed_command
-from assocdb.config import DEFAULT_DB, Settings
-from assocdb.domain.auth import issue_token, parse_scopes
+from assocdb.cli_inventory import portal_list, serve_summary, status, token_list
+from assocdb.config import DEFAULT_DB, INT_BOUNDS, Settings, SettingsError
+from assocdb.domain.auth import issue_token
 from assocdb.domain.clock import now_ms
 from assocdb.domain.store import Store
 from assocdb.errors import AssocdbError
-from assocdb.storage import open_store, run_with_store
+from assocdb.storage import (
+    DatabaseUrlError,
+    StoreOpenError,
+    is_postgres,
+    mask_url,
+    open_checked,
+    run_with_store,
+)
 
 __all__ = ["cli", "main"]
 
 T = TypeVar("T")
 
-_DB_HELP = "SQLite file path (or sqlite:///path) or postgresql:// URL. Env: ASSOCDB_DB."
-
 
 def _db_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
-        "--db", envvar="ASSOCDB_DB", default=DEFAULT_DB, show_default=True, help=_DB_HELP
+        "--db",
+        envvar="ASSOCDB_DB",
+        default=DEFAULT_DB,
+        show_default=True,
+        help=DB_HELP,
+        callback=check_db,
     )
 
 
@@ -47,52 +69,58 @@ def _with_store(db: str, work: Callable[[Store], Awaitable[T]]) -> T:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assocdb")
 def cli() -> None:
-    """assocdb: a self-hostable, HubSpot-compatible CRM associations server."""
+    """assocdb: a self-hostable, HubSpot-compatible CRM associations server.
+
+    Start with 'assocdb serve --demo', or create a portal and a token (assocdb portal
+    create, assocdb token create) and run 'assocdb serve'.
+    """
 
 
-@cli.command()
+@cli.command(short_help="Run the HTTP server (--demo: with a demo portal and token).")
 @_db_option()
 @click.option(
     "--read-db",
     envvar="ASSOCDB_READ_DB",
     default=None,
-    help="PostgreSQL only: a read replica's URL; the read endpoints use it. Env: ASSOCDB_READ_DB.",
+    callback=check_db,
+    help="PostgreSQL only: a read replica's URL; the read endpoints use it.",
 )
 @click.option(
     "--host",
     envvar="ASSOCDB_HOST",
     default="127.0.0.1",
     show_default=True,
-    help="Interface to bind. Env: ASSOCDB_HOST.",
+    help="Interface to bind.",
 )
 @click.option(
     "--port",
     envvar="ASSOCDB_PORT",
     default=8000,
     show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to bind. Env: ASSOCDB_PORT.",
+    type=click.IntRange(*INT_BOUNDS["port"]),
+    help="Port to bind (checked before anything is printed or created).",
 )
 @click.option(
     "--workers",
     envvar="ASSOCDB_WORKERS",
     default=1,
     show_default=True,
-    type=click.IntRange(1, 64),
-    help="Worker processes. Env: ASSOCDB_WORKERS.",
+    type=click.IntRange(*INT_BOUNDS["workers"]),
+    help="Worker processes.",
 )
 @click.option(
     "--demo",
     is_flag=True,
     envvar="ASSOCDB_DEMO",
-    help="Create a demo portal (once) and print a token and a curl to try.",
+    help="Create a demo portal (once) and print a token and a curl to try; turns on the"
+    " admin API and the explorer.",
 )
 @click.option(
     "--batch-read-page-size",
     envvar="ASSOCDB_BATCH_READ_PAGE_SIZE",
     default=500,
     show_default=True,
-    type=click.IntRange(1, 100_000),
+    type=click.IntRange(*INT_BOUNDS["batch_read_page_size"]),
     help="Associations per input in one batch-read result before paging.",
 )
 @click.option(
@@ -100,8 +128,24 @@ def cli() -> None:
     envvar="ASSOCDB_MAX_BODY_BYTES",
     default=10 * 1024 * 1024,
     show_default=True,
-    type=click.IntRange(1024),
+    type=click.IntRange(*INT_BOUNDS["max_body_bytes"]),
     help="Larger bodies get a 413.",
+)
+@click.option(
+    "--max-labels-per-pair",
+    envvar="ASSOCDB_MAX_LABELS_PER_PAIR",
+    default=10,
+    show_default=True,
+    type=click.IntRange(*INT_BOUNDS["max_labels_per_pair"]),
+    help="Association labels a portal may define per object-type pair.",
+)
+@click.option(
+    "--read-threads",
+    envvar="ASSOCDB_READ_THREADS",
+    default=4,
+    show_default=True,
+    type=click.IntRange(*INT_BOUNDS["read_threads"]),
+    help="SQLite reader threads per worker.",
 )
 @click.option(
     "--log-level",
@@ -109,6 +153,7 @@ def cli() -> None:
     default="info",
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="uvicorn and assocdb log level.",
 )
 @click.option(
     "--rate-limit",
@@ -136,11 +181,17 @@ def serve(
     demo: bool,
     batch_read_page_size: int,
     max_body_bytes: int,
+    max_labels_per_pair: int,
+    read_threads: int,
     log_level: str,
     rate_limit: str,
     rate_limit_storage: str,
 ) -> None:
-    """Run the HTTP server."""
+    """Run the HTTP server.
+
+    It prints the database in use and its portals (or the commands that create the first
+    portal and token) before it starts.
+    """
     import uvicorn
 
     # Flags win over ASSOCDB_* variables; settings without a flag still come from them.
@@ -153,14 +204,31 @@ def serve(
         workers=workers,
         batch_read_page_size=batch_read_page_size,
         max_body_bytes=max_body_bytes,
+        max_labels_per_pair=max_labels_per_pair,
+        read_threads=read_threads,
         log_level=log_level,
         rate_limit=_checked_rate_limit(rate_limit),
         rate_limit_storage=_checked_rate_limit_storage(rate_limit_storage),
     )
+    if read_db and not (is_postgres(db) and is_postgres(read_db)):
+        # Checked here, not when the first worker starts: that would be a traceback.
+        raise click.BadParameter(
+            "a read replica needs a PostgreSQL --db and a postgresql:// --read-db",
+            param_hint="--read-db",
+        )
+    # Before anything is printed or created: a token and a curl for a port that another
+    # process owns would send the user's requests there.
+    check_port_free(host, port)
     # Migrate (and seed) once here, before any worker starts.
     banner = _with_store(db, lambda store: _prepare(store, settings, demo))
-    if banner:
-        click.echo(banner)
+    notice = click.get_current_context().meta.get(ADMIN_NOTICE)
+    if notice:
+        click.echo(notice)
+    click.echo(banner)
+    if settings.admin and settings.admin_token:
+        from assocdb.http.explorer.session import signin_url
+
+        click.echo(f"Explorer: {signin_url(host, port or 'PORT', settings.admin_token)}")
     os.environ.update(settings.to_env())
     uvicorn.run(
         "assocdb.http.app:create_app_from_env",
@@ -173,9 +241,9 @@ def serve(
     )
 
 
-async def _prepare(store: Store, settings: Settings, demo: bool) -> str | None:
+async def _prepare(store: Store, settings: Settings, demo: bool) -> str:
     if not demo:
-        return None
+        return await serve_summary(store, settings.db)
     from assocdb.demo import ensure_demo_portal
     from assocdb.domain.associations import AssociationService
     from assocdb.domain.auth import ALL_SCOPES
@@ -207,7 +275,7 @@ def _demo_banner(
     state = "created" if created else "found"
     return "\n".join(
         [
-            f"Demo portal {portal_id} {state} in {settings.db}.",
+            f"Demo portal {portal_id} {state} in {mask_url(settings.db)}.",
             f"Bearer token (all scopes): {token}",
             "",
             "Read the contacts of three companies (the first has more than one page):",
@@ -220,33 +288,39 @@ def _demo_banner(
     )
 
 
-@cli.command()
+@cli.command(short_help="Create or upgrade the database schema.")
 @_db_option()
 def migrate(db: str) -> None:
     """Create or upgrade the database schema (serve does it too; safe to run concurrently)."""
     _with_store(db, _noop)
-    click.echo(f"Schema of {_shown(db)} is up to date.")
+    click.echo(f"Schema of {mask_url(db)} is up to date.")
 
 
 async def _noop(store: Store) -> None:
     return None
 
 
-def _shown(url: str) -> str:
-    """A database URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+@cli.command("status", short_help="Schema version, portals, objects and associations.")
+@_db_option()
+def status_command(db: str) -> None:
+    """Show the schema version and, per portal, its objects and associations."""
+    require_store(db, "--db")
+    click.echo(_with_store(db, lambda store: status(store, db)))
 
 
-@cli.command()
-@click.option("--from", "source", required=True, help="The store to copy (path or URL).")
+@cli.command(short_help="Copy a whole store between SQLite and PostgreSQL.")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    callback=check_db,
+    help="The store to copy: it must exist (path or URL, as for --db).",
+)
 @click.option(
     "--to",
     "destination",
     required=True,
+    callback=check_db,
     help="An empty store to copy into (path or URL); created and migrated if needed.",
 )
 def copy(source: str, destination: str) -> None:
@@ -255,11 +329,12 @@ def copy(source: str, destination: str) -> None:
 
     from assocdb.storage.copy import copy_store
 
+    require_store(source, "--from")
+
     async def run() -> dict[str, int]:
-        src, dst = open_store(source), open_store(destination)
-        await src.open()
+        src = await open_checked(source)
         try:
-            await dst.open()
+            dst = await open_checked(destination)
             try:
                 with Progress(transient=False) as bar:
                     tasks: dict[str, Any] = {}
@@ -280,12 +355,20 @@ def copy(source: str, destination: str) -> None:
     click.echo(f"Copied and verified: {summary or 'an empty store'}.")
 
 
-@cli.group()
+@cli.group(short_help="Create and list portals (tenants); set their rate limits.")
 def portal() -> None:
     """Manage portals (tenants)."""
 
 
-@portal.command("create")
+@portal.command("list", short_help="List the portals: id, name, created, tokens, data.")
+@_db_option()
+def portal_list_command(db: str) -> None:
+    """List the portals with their tokens, objects and associations."""
+    require_store(db, "--db")
+    click.echo(_with_store(db, portal_list))
+
+
+@portal.command("create", short_help="Create a portal and print its id.")
 @_db_option()
 @click.option(
     "--id",
@@ -301,12 +384,31 @@ def portal_create(db: str, portal_id: int | None, name: str) -> None:
     click.echo(created.portal_id)
 
 
-@cli.group()
+@cli.group(short_help="Create, list and revoke access tokens.")
 def token() -> None:
     """Manage access tokens (stored hashed; shown once)."""
 
 
-@token.command("create")
+@token.command("list", short_help="List a portal's tokens (never their values).")
+@_db_option()
+@click.option(
+    "--portal",
+    "portal_id",
+    required=True,
+    type=click.IntRange(1, 2**63 - 1),
+    help="The portal whose tokens to list.",
+)
+def token_list_command(db: str, portal_id: int) -> None:
+    """List a portal's tokens: id, scopes, created, expires, revoked.
+
+    The id is the start of the token's SHA-256 digest (printf %s "$TOKEN" | sha256sum |
+    cut -c1-12); the token itself is never stored, so it cannot be shown.
+    """
+    require_store(db, "--db")
+    click.echo(_with_store(db, lambda store: token_list(store, portal_id)))
+
+
+@token.command("create", short_help="Create a token and print only the token.")
 @_db_option()
 @click.option(
     "--portal",
@@ -323,7 +425,10 @@ def token() -> None:
     help="The app the token belongs to, as an OAuth token does (see assocdb app create).",
 )
 @click.option(
-    "--scopes", required=True, help="Comma-separated HubSpot scope names, or 'all' for every scope."
+    "--scopes",
+    required=True,
+    help="Comma-separated HubSpot scope names (checked against HubSpot's list, e.g."
+    " crm.objects.contacts.read), or 'all' for every scope.",
 )
 @click.option(
     "--expires-in",
@@ -335,9 +440,10 @@ def token_create(
     db: str, portal_id: int | None, app_id: int | None, scopes: str, expires_in: str | None
 ) -> None:
     """Create a token and print only the token."""
-    granted = parse_scopes(scopes)
+    granted = checked_scopes(scopes)
     now = now_ms()
     expires = None if expires_in is None else now + parse_duration(expires_in) * 1000
+    require_store(db, "--db")
     if app_id is not None:
         from assocdb.domain.apps import issue_app_token
 
@@ -352,13 +458,13 @@ def token_create(
     click.echo(value)
 
 
-def _checked_rate_limit(text: str) -> str:
+def _checked_rate_limit(text: str, option: str = "--rate-limit") -> str:
     from assocdb.domain.ratelimit import parse_policy
 
     try:
         parse_policy(text)
     except AssocdbError as exc:
-        raise click.BadParameter(exc.message, param_hint="--rate-limit") from None
+        raise click.BadParameter(exc.message, param_hint=option) from None
     return text.strip().lower()
 
 
@@ -373,7 +479,7 @@ def _checked_rate_limit_storage(text: str) -> str:
     return text
 
 
-@portal.command("set-rate-limit")
+@portal.command("set-rate-limit", short_help="Set one portal's own rate-limit policy.")
 @_db_option()
 @click.option(
     "--portal", "portal_id", required=True, type=click.IntRange(1, 2**63 - 1), help="The portal."
@@ -386,21 +492,26 @@ def _checked_rate_limit_storage(text: str) -> str:
 )
 def portal_set_rate_limit(db: str, portal_id: int, tier: str) -> None:
     """Set a portal's own rate-limit policy; running servers apply it within seconds."""
-    text: str | None = None if tier.strip().lower() == "default" else _checked_rate_limit(tier)
+    text: str | None = (
+        None if tier.strip().lower() == "default" else _checked_rate_limit(tier, "--tier")
+    )
+    require_store(db, "--db")
     if not _with_store(db, lambda store: store.set_portal_rate_limit(portal_id, text)):
         raise ValueError(f"Portal {portal_id} does not exist.")
     click.echo(f"Portal {portal_id}: rate limit {text or 'default (the server setting)'}.")
 
 
-@token.command("revoke")
+@token.command("revoke", short_help="Revoke a token; it gets 401 at once.")
 @_db_option()
 @click.argument("token_value", metavar="TOKEN")
 def token_revoke(db: str, token_value: str) -> None:
     """Revoke a token (given in clear, as printed by token create); it gets 401 at once."""
     from assocdb.domain.auth import hash_token
 
+    require_store(db, "--db")
     if not _with_store(db, lambda store: store.revoke_token(hash_token(token_value.strip()))):
-        raise ValueError("No such token (or a token of another database).")
+        # A mistake like the others (exit 2): the token typed is not one of this database.
+        raise Mistake("No such token (or a token of another database).")
     click.echo("Token revoked.")
 
 
@@ -426,6 +537,7 @@ cli.add_command(export_command)
 # Webhooks (issue 14): assocdb app create|install, assocdb webhooks log, in cli_apps.py.
 cli.add_command(app_group)
 cli.add_command(webhooks_group)
+show_env_vars(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -450,6 +562,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("error: aborted", err=True)
         sys.exit(1)
+    except (Mistake, DatabaseUrlError, StoreOpenError, SettingsError) as exc:
+        # Nothing was created or changed: what was typed or set cannot be used as given.
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except (AssocdbError, OSError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

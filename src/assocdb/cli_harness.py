@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from assocdb.cli_checks import ADMIN_NOTICE, DB_HELP, check_db, require_store
 from assocdb.config import DEFAULT_DB
 
 __all__ = ["export_command", "harness_options", "seed_command"]
@@ -72,10 +73,16 @@ def harness_options(command: F) -> F:
         log_format: str,
         **kwargs: Any,
     ) -> Any:
+        from assocdb.errors import AssocdbError
         from assocdb.http.faults import parse_rules
 
         rules = ",".join(f for f in faults if f.strip())
-        parse_rules(rules)  # a bad rule stops here, with its message
+        try:
+            parse_rules(rules)  # a bad rule stops here, with its message
+        except AssocdbError as exc:
+            raise click.BadParameter(exc.message, param_hint="--fault") from None
+        # --demo is for looking around: it brings the admin API, and with it the explorer.
+        admin = admin or bool(kwargs.get("demo"))
         env = {
             "ASSOCDB_ADMIN": "true" if admin else "false",
             "ASSOCDB_FAULTS": rules,
@@ -85,7 +92,10 @@ def harness_options(command: F) -> F:
         if admin:
             if not admin_token:
                 admin_token = secrets.token_urlsafe(24)
-                click.echo(f"Admin API on /_assocdb/ with the admin token: {admin_token}")
+                # Printed by serve once its checks passed (a busy port prints no token).
+                click.get_current_context().meta[ADMIN_NOTICE] = (
+                    f"Admin API on /_assocdb/ with the admin token: {admin_token}"
+                )
             env["ASSOCDB_ADMIN_TOKEN"] = admin_token
         os.environ.update(env)
         return command(*args, **kwargs)
@@ -137,7 +147,8 @@ _DB = click.option(
     envvar="ASSOCDB_DB",
     default=DEFAULT_DB,
     show_default=True,
-    help="SQLite file path (or sqlite:///path) or postgresql:// URL. Env: ASSOCDB_DB.",
+    help=DB_HELP,
+    callback=check_db,
 )
 _PORTAL = click.option(
     "--portal",
@@ -148,7 +159,7 @@ _PORTAL = click.option(
 )
 
 
-@click.command("seed")
+@click.command("seed", short_help="Fill a portal from a JSON seed or CSV files, in bulk.")
 @_DB
 @_PORTAL
 @click.option(
@@ -184,7 +195,7 @@ def seed_command(db: str, portal_id: int, files: tuple[Path, ...]) -> None:
     )
 
 
-@click.command("export")
+@click.command("export", short_help="Write a portal as a seed (JSON or CSV files).")
 @_DB
 @_PORTAL
 @click.option(
@@ -196,8 +207,17 @@ def seed_command(db: str, portal_id: int, files: tuple[Path, ...]) -> None:
     " out.labels.csv).",
 )
 def export_command(db: str, portal_id: int, path: Path) -> None:
-    """Write a portal as a seed (JSON or CSV) that ``assocdb seed`` reads back."""
+    """Write a portal as a seed (JSON or CSV) that 'assocdb seed' reads back."""
     from assocdb.seed import export_portal, write_export
+
+    # Checked before the export runs, which may take minutes on a big portal.
+    if path.suffix.lower() not in (".json", ".csv"):
+        raise click.BadParameter(
+            f"{path}: the file name must end in .json (one seed document) or .csv"
+            " (three CSV files)",
+            param_hint="--file",
+        )
+    require_store(db, "--db")
 
     async def work(store: Any) -> Any:
         with _progress() as bar:

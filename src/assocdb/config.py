@@ -7,9 +7,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_DB", "Settings"]
+__all__ = ["DEFAULT_DB", "INT_BOUNDS", "Settings", "SettingsError"]
 
 DEFAULT_DB = "assocdb.sqlite3"
+
+INT_BOUNDS: dict[str, tuple[int, int]] = {
+    "port": (0, 65535),
+    "workers": (1, 64),
+    "batch_read_page_size": (1, 100_000),
+    "max_body_bytes": (1024, 2**40),
+    "max_labels_per_pair": (1, 1000),
+    # One thread per SQLite reader connection; more than a few hundred only costs memory.
+    "read_threads": (1, 256),
+}
+"""The accepted range of each whole-number setting, whether it comes from a flag or a variable."""
+
+
+class SettingsError(ValueError):
+    """An ``ASSOCDB_*`` variable with a value that cannot be used; the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +37,11 @@ class Settings:
     port: int = 8000
     workers: int = 1
     batch_read_page_size: int = 500
-    """Associations per input in one batch-read result before ``paging.next`` (reference 1.1)."""
+    """Associations per input in one batch-read result before ``paging.next``: HubSpot pages
+    a batch read's results too (docs/compatibility.md)."""
     max_body_bytes: int = 10 * 1024 * 1024
-    """Larger request bodies are refused with a 413 (reference 6: HubSpot's cap is unknown)."""
+    """Larger request bodies are refused with a 413; HubSpot documents no cap of its own, so
+    this is our bound (docs/compatibility.md)."""
     max_labels_per_pair: int = 10
     read_threads: int = 4
     log_level: str = "info"
@@ -70,5 +87,15 @@ class Settings:
             if f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
                 continue
-            values[f.name] = int(raw) if f.type in ("int", int) else raw
+            values[f.name] = _whole_number(f.name, raw) if f.type in ("int", int) else raw
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _whole_number(name: str, raw: str) -> int:
+    low, high = INT_BOUNDS.get(name, (0, 2**63 - 1))
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise SettingsError(
+            f"ASSOCDB_{name.upper()}={raw!r}: expected a whole number from {low} to {high}"
+        )
+    return int(text)

@@ -203,7 +203,7 @@ def test_token_with_bad_scopes_is_one_error_line(
     result = run_cli(
         "token", "create", "--db", str(portal_db), "--portal", "777", "--scopes", scopes
     )
-    assert_one_error_line(result, code=1)
+    assert_one_error_line(result, code=2)  # a usage error: nothing was created
 
 
 # --- serve (real processes) ------------------------------------------------------------

@@ -127,13 +127,23 @@ def test_serve_admin_prints_a_token_and_applies_fault_flags(tmp_path: Path) -> N
             httpx.get(base + "/crm/v3/objects/contacts", headers=user).status_code for _ in range(4)
         ]
         assert codes == [200, 503, 200, 503]
-        logged = [
-            json.loads(x)
-            for x in (tmp_path / "serve.log").read_text().splitlines()
-            if x.startswith("{")
-        ]
+        logged = _json_lines(tmp_path / "serve.log", len(codes))
         assert [r["status"] for r in logged] == codes  # JSON lines: the log is not a TTY
     finally:
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+LOG_WAIT_S = 10.0
+
+
+def _json_lines(path: Path, count: int) -> list[dict[str, object]]:
+    """The log's JSON lines once there are ``count`` of them (bounded wait): a request's
+    line is written after its response is sent, so the last one may still be on its way."""
+    deadline = time.monotonic() + LOG_WAIT_S
+    while True:
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.startswith("{")]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)

@@ -1,8 +1,9 @@
 """HubSpot's official Node client (``@hubspot/api-client`` from npm) against a live server.
 
-The client is installed by this test into ``tests/node/node_modules`` with ``npm ci``
-(from the committed ``package-lock.json``) the first time, so ``python -m pytest`` alone
-runs it; it is skipped, saying so, only when ``node`` or ``npm`` is not installed.
+The client is installed into ``tests/node/node_modules`` with ``npm ci`` (from the committed
+``package-lock.json``) by the first test that needs it (``tests/node/install.py``), so
+``python -m pytest`` alone runs it in any order; it is skipped, saying so, only when
+``node`` or ``npm`` is not installed.
 """
 
 from __future__ import annotations
@@ -16,30 +17,14 @@ from pathlib import Path
 import pytest
 
 from assocdb.testing import AssocdbServer, run_server
+from tests.node.install import HERE, ensure_node_modules
 
 pytestmark = pytest.mark.slow
-
-HERE = Path(__file__).parent
 
 
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("the Node client test needs node and npm on PATH (Node 18 or later)")
-    installed = HERE / "node_modules" / ".package-lock.json"
-    lock = HERE / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-    return HERE / "node_modules"
+    return ensure_node_modules()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import socket
 import subprocess
 import time
@@ -31,6 +30,7 @@ from assocdb.errors import ValidationError
 from assocdb.http.ratelimit import RateLimited, RateLimiter
 from tests.conftest import Api
 from tests.live import cli, live_server
+from tests.node.install import ensure_node_modules
 
 LABELS = "/crm/v4/associations/companies/contacts/labels"
 HEADERS = (
@@ -311,17 +311,11 @@ def test_two_workers_share_one_budget_through_redis(tmp_path: Path) -> None:
     assert statuses.count(429) == 6
 
 
-NODE_MODULES = Path(__file__).resolve().parent.parent / "node" / "node_modules"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_MODULES / "@hubspot" / "api-client").is_dir(),
-    reason="needs node and tests/node/node_modules (npm ci in tests/node)",
-)
 def test_official_node_client_retries_only_ten_secondly(tmp_path: Path) -> None:
     """@hubspot/api-client retries a 429 only when ``policyName`` is TEN_SECONDLY_ROLLING
     (after 10 s); a DAILY 429 is handed to the caller at once."""
+    node_modules = ensure_node_modules()  # installed on first use, whatever the test order
     db = tmp_path / "node.sqlite3"
     cli("portal", "create", "--db", str(db), "--id", "1")
     cli("portal", "create", "--db", str(db), "--id", "2")
@@ -340,7 +334,7 @@ def test_official_node_client_retries_only_ten_secondly(tmp_path: Path) -> None:
             text=True,
             timeout=60,
             check=False,
-            env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+            env={**os.environ, "NODE_PATH": str(node_modules)},
         )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])

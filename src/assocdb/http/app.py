@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from assocdb.config import Settings
 from assocdb.domain.apps import webhook_store
@@ -34,6 +34,8 @@ from assocdb.errors import AssocdbError, InternalError, MethodNotAllowed, NotFou
 from assocdb.http import admin
 from assocdb.http.call import Call, Services
 from assocdb.http.errors import error_response, new_correlation_id
+from assocdb.http.explorer import explorer_routes
+from assocdb.http.explorer.capture import Journal
 from assocdb.http.observability import install_harness
 from assocdb.http.openapi import openapi_document
 from assocdb.http.operation import Operation
@@ -168,13 +170,21 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     harness, middleware = install_harness(settings, routes, the_store)
+    mounts: list[BaseRoute] = []
+    journal = None
+    if settings.admin:  # the explorer (http/explorer/) comes with the admin API
+        journal = Journal()
+        explorer_mount, capture = explorer_routes(harness, journal)
+        mounts.append(explorer_mount)
+        middleware.insert(0, capture)
     app = Starlette(
-        routes=routes,
+        routes=[*routes, *mounts],
         lifespan=lifespan,
         exception_handlers={404: _http_exception, 405: _http_exception},
         middleware=middleware,
     )
     app.state.harness = harness
+    app.state.explorer_journal = journal
     return app
 
 

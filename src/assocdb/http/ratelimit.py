@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import math
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 import limits.storage
@@ -37,7 +38,7 @@ from assocdb.domain.ratelimit import WINDOW_MS, RatePolicy, parse_policy
 from assocdb.domain.store import Store
 from assocdb.http.errors import CORRELATION_HEADER, JSON_UTF8
 
-__all__ = ["RateLimited", "RateLimiter", "check_storage", "storage_uri"]
+__all__ = ["Budget", "RateLimited", "RateLimiter", "check_storage", "storage_uri"]
 
 log = logging.getLogger("assocdb")
 
@@ -54,6 +55,15 @@ _WARN_EVERY_S = 10.0
 
 _TEN_SECONDLY = "TEN_SECONDLY_ROLLING"
 _DAILY = "DAILY"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What is left of a portal's budgets (the explorer shows it draining)."""
+
+    policy: RatePolicy
+    window_remaining: int
+    daily_used: int
 
 
 class RateLimitBody(msgspec.Struct, omit_defaults=False):
@@ -290,6 +300,18 @@ class RateLimiter:
                 _DAILY, _seconds_to_utc_midnight(), _headers(policy, stats.remaining, 0)
             )
         return _headers(policy, stats.remaining, policy.per_day - used_today)
+
+    async def budget(self, portal_id: int) -> Budget | None:
+        """The portal's remaining budgets without counting a request; None: not limited."""
+        policy = await self.policy_for(portal_id)
+        if policy is None:
+            return None
+        counters, key = self._counters(), str(portal_id)
+        window = RateLimitItemPerSecond(policy.per_ten_seconds, 10, namespace="assocdb-10s")
+        daily = RateLimitItemPerDay(policy.per_day, 1, namespace="assocdb-day")
+        stats = await counters.window(window, key)
+        used = await counters.get(daily.key_for(key, dt.datetime.now(dt.UTC).date().isoformat()))
+        return Budget(policy, stats.remaining, used)
 
     async def close(self) -> None:
         if self._refreshing is not None:

@@ -20,7 +20,9 @@ from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage.postgres_base import PostgresBase, lock_object_rows, unavailable
+from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
+from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_webhooks import flush_events
@@ -42,7 +44,14 @@ ORDER BY r.ord, a.to_id
 """
 
 
-class PostgresStore(PostgresObjects, PostgresLabels, PostgresHarness, PostgresBase):
+class PostgresStore(
+    PostgresObjects,
+    PostgresLabels,
+    PostgresHarness,
+    PostgresInventory,
+    PostgresExplorer,
+    PostgresBase,
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:

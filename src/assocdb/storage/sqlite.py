@@ -18,7 +18,9 @@ from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, chunks
+from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
+from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_webhooks import flush_events
@@ -33,7 +35,9 @@ _READ_PAGE = (
 )
 
 
-class SQLiteStore(SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteBase):
+class SQLiteStore(
+    SQLiteObjects, SQLiteLabels, SQLiteHarness, SQLiteInventory, SQLiteExplorer, SQLiteBase
+):
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:

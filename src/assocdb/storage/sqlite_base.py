@@ -32,8 +32,12 @@ _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA cache_size=-65536",
-    "PRAGMA mmap_size=268435456",
+    # Memory per worker is bounded by these two (bench/memory.py, docs/benchmarks.md): each
+    # connection (4 readers, the loop's own, the writer) keeps at most 8 MiB of pages, and
+    # at most 64 MiB of the file is mapped. With 64 MiB pages and a 256 MiB map a worker
+    # reached 367 MiB resident on a 5M-association store; with these, 171 MiB.
+    "PRAGMA cache_size=-8192",
+    "PRAGMA mmap_size=67108864",
 )
 
 
