@@ -41,7 +41,7 @@ def _db_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 @click.group("app")
 def app_group() -> None:
-    """Manage apps (webhook settings, subscriptions and tokens belong to an app)."""
+    """Create and install apps (they own webhooks and tokens)."""
 
 
 @app_group.command("create")
@@ -51,8 +51,9 @@ def app_group() -> None:
 @click.option("--name", default="", help="A name for humans.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def app_create(db: str, portal_id: int, app_id: int | None, name: str, as_json: bool) -> None:
-    """Create an app installed in a portal; print its id, client secret and developer API key
-    (the key is shown only now)."""
+    """Create an app installed in a portal; print its keys.
+
+    Prints the app id, client secret and developer API key (the key is shown only now)."""
 
     from assocdb.domain.apps import create_app  # here: commands start light
 
@@ -77,7 +78,9 @@ def app_create(db: str, portal_id: int, app_id: int | None, name: str, as_json: 
 @click.option("--app", "app_id", required=True, type=_APP_ID, help="The app.")
 @click.option("--portal", "portal_id", required=True, type=_ID, help="The portal.")
 def app_install(db: str, app_id: int, portal_id: int) -> None:
-    """Install an app in another portal (its subscriptions then apply there too)."""
+    """Install an app in another portal.
+
+    Its webhook subscriptions then apply to that portal's changes too."""
     from assocdb.domain.apps import webhook_store
 
     run_with_store(db, lambda s: webhook_store(s).install_app(app_id, portal_id, now_ms()))
@@ -100,7 +103,9 @@ def webhooks_group() -> None:
 def webhooks_log(
     db: str, portal_id: int | None, app_id: int | None, limit: int, as_json: bool
 ) -> None:
-    """Delivery attempts, latest first: event, attempt, status, latency, next retry."""
+    """List webhook delivery attempts, latest first.
+
+    Each line: event, attempt, status, latency, next retry."""
     # Imported here: every other command starts without loading the HTTP layer.
     import msgspec
 
