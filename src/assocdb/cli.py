@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from assocdb import __version__
+from assocdb.cli_apps import app_group, webhook_options, webhooks_group
 from assocdb.cli_checks import (
     ADMIN_NOTICE,
     DB_HELP,
@@ -174,6 +175,7 @@ def cli() -> None:
 @server_options
 @harness_options
 @search_options
+@webhook_options
 def serve(
     db: str,
     read_db: str | None,
@@ -404,9 +406,16 @@ def token_list_command(db: str, portal_id: int) -> None:
 @click.option(
     "--portal",
     "portal_id",
-    required=True,
+    default=None,
     type=click.IntRange(1, 2**63 - 1),
-    help="The portal the token belongs to.",
+    help="The portal the token belongs to (with --app: default the app's only portal).",
+)
+@click.option(
+    "--app",
+    "app_id",
+    default=None,
+    type=click.IntRange(1, 2**31 - 1),
+    help="The app the token belongs to, as an OAuth token does (see assocdb app create).",
 )
 @click.option(
     "--scopes",
@@ -420,13 +429,25 @@ def token_list_command(db: str, portal_id: int) -> None:
     help="Lifetime: seconds (3600) or a duration (30m, 12h, 7d); expired tokens get 401."
     " Default: never expires.",
 )
-def token_create(db: str, portal_id: int, scopes: str, expires_in: str | None) -> None:
+def token_create(
+    db: str, portal_id: int | None, app_id: int | None, scopes: str, expires_in: str | None
+) -> None:
     """Create a token and print only the token."""
     granted = checked_scopes(scopes)
     now = now_ms()
     expires = None if expires_in is None else now + parse_duration(expires_in) * 1000
     require_store(db, "--db")
-    value = _with_store(db, lambda store: issue_token(store, portal_id, granted, now, expires))
+    if app_id is not None:
+        from assocdb.domain.apps import issue_app_token
+
+        value = _with_store(
+            db, lambda store: issue_app_token(store, app_id, portal_id, granted, now, expires)
+        )
+    elif portal_id is None:
+        raise click.UsageError("Missing option '--portal' (or name an app with '--app').")
+    else:
+        pid = portal_id
+        value = _with_store(db, lambda store: issue_token(store, pid, granted, now, expires))
     click.echo(value)
 
 
@@ -512,6 +533,9 @@ def parse_duration(text: str) -> int:
 # Test harness (issue 6): assocdb seed / assocdb export, in cli_harness.py.
 cli.add_command(seed_command)
 cli.add_command(export_command)
+# Webhooks (issue 14): assocdb app create|install, assocdb webhooks log, in cli_apps.py.
+cli.add_command(app_group)
+cli.add_command(webhooks_group)
 show_env_vars(cli)
 
 # CRM owners (issue 13): assocdb owner create, in cli_owners.py.

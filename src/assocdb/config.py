@@ -88,6 +88,13 @@ class Settings:
     """Allow ``--admin`` on a non-loopback ``--host``."""
     max_response_bytes: int = 128 * 1024 * 1024
     """A JSON answer larger than this is refused with a 400 (ask for less)."""
+    # -- webhooks (issue 14: docs/webhooks.md)
+    webhook_retry_base_ms: int = 120_000
+    """First wait before retrying a failed webhook delivery; doubles per attempt."""
+    webhook_lease_ms: int = 60_000
+    """How long a worker holds the events it is sending (a killed worker's come back)."""
+    webhook_delivery: bool = True
+    """Run the delivery worker in this process (off: events wait in the outbox)."""
 
     def to_env(self) -> dict[str, str]:
         """The ``ASSOCDB_*`` variables that reproduce these settings in a worker process."""

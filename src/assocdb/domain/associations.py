@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from assocdb.domain.clock import now_ms
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType
 from assocdb.domain.paging import CursorCodec
 from assocdb.domain.registry import Category, DefinedType, PairTypes, TypeKey, defined_pair
 from assocdb.domain.store import AssociationStore, PageRows, StoreTx
+from assocdb.domain.webhooks import association_changes
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -366,6 +368,8 @@ class WritePlan:
         # Insertion-ordered (a dict): imports arrive in key order and are written so.
         self.dirty: dict[tuple[int, int], None] = {}
         self.default = view.default_key
+        # Each pair's stored types before this write, for webhook events (absent: none).
+        self.before: dict[tuple[int, int], TypeSet] = {}
         self.from_ok: set[int] = set()
         self.to_ok: set[int] = set()
         self.counts: dict[tuple[str, int, TypeKey], int] = {}
@@ -589,6 +593,7 @@ class WritePlan:
         """Record a pair's stored state, unless this write already holds a newer one."""
         if pair not in self.state:
             self.state[pair] = types
+            self.before[pair] = types
             self._index(pair)
 
     def _index(self, pair: tuple[int, int]) -> None:
@@ -636,6 +641,33 @@ class WritePlan:
         ]
         if edges:
             await self.tx.put_pairs(self.from_type.type_id, self.to_type.type_id, edges)
+        if edges and self.tx.events is not None:
+            association_changes(
+                self.tx.events,
+                self.from_type.type_id,
+                self.to_type.type_id,
+                self._changes(),
+                now_ms(),
+            )
+
+    def _changes(self) -> list[tuple[int, int, bool, bool]]:
+        """(from_id, to_id, removed, primary) of each pair that appeared, disappeared or
+        gained or lost its Primary type; other label changes send no event."""
+        out: list[tuple[int, int, bool, bool]] = []
+        for pair in sorted(self.dirty):
+            before, after = self.before.get(pair, ()), self.state[pair]
+            was = any(self._primary(k) for k in before)
+            now = any(self._primary(k) for k in after)
+            if after and not before:
+                out.append((*pair, False, now))
+            elif before and not after:
+                out.append((*pair, True, was))
+            elif now != was:
+                out.append((*pair, was, True))
+        return out
+
+    def _primary(self, key: TypeKey) -> bool:
+        return self.view.one_per_from(key) or self.view.one_per_to(key)
 
 
 def no_associations(from_type: ObjectType, from_id: int, to_type: ObjectType) -> ObjectNotFound:

@@ -24,6 +24,7 @@ from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.properties import PropertyService
 from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair, defined_pairs
 from assocdb.domain.store import ObjectStore, RecordStore, StoreTx
+from assocdb.domain.webhooks import object_changes
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -481,6 +482,18 @@ class ObjectService:
             failed = await _associate(tx, object_type, valid, created)
             if failed:
                 await tx.purge_objects(object_type.type_id, sorted(failed))
+            if tx.events is not None:  # webhooks: events commit with the records, or not at all
+                stamp = now_ms()
+                for obj in created:
+                    if obj.object_id not in failed:
+                        object_changes(
+                            tx.events,
+                            object_type.type_id,
+                            obj.object_id,
+                            "creation",
+                            stamp,
+                            obj.properties,
+                        )
         made = iter(created)
         outcomes: list[CrmObject | AssocdbError] = []
         for plan in plans:

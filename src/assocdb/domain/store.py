@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
+
+if TYPE_CHECKING:  # only a type here: CLI commands that import the ports stay light
+    from assocdb.domain.webhooks import EventSink
 
 __all__ = [
     "AdminStore",
@@ -69,6 +72,11 @@ class StoreTx(Protocol):
         """Hold the (from type, to type) pairs (either direction) until the transaction
         ends; take every pair a transaction needs in one call (sorted inside)."""
         ...
+
+    events: EventSink | None
+    """Webhook events of this transaction (domain/webhooks.py): storage sets it when the
+    transaction opens (None when no installed app has an active subscription in the
+    portal), the domain adds changes, and storage writes them to the outbox before COMMIT."""
 
     async def lock_records(self, records: Sequence[tuple[str, int]]) -> None:
         """Hold these (object type, id) records until the transaction ends, so concurrent

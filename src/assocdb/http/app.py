@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from assocdb.config import Settings
+from assocdb.domain.apps import webhook_store
 from assocdb.domain.associations import AssociationService
 from assocdb.domain.auth import Principal, TokenCache, authenticate
 from assocdb.domain.clock import now_ms
@@ -52,6 +53,8 @@ from assocdb.http.operation import Operation
 from assocdb.http.ratelimit import RateLimited, RateLimiter
 from assocdb.http.routes import OPERATIONS
 from assocdb.http.scopes import TYPE_PARAMS, check_scopes
+from assocdb.http.webhooks import admin as webhooks_admin
+from assocdb.http.webhooks.delivery import start_delivery
 from assocdb.storage import open_store
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -182,14 +185,28 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             the_store,
             fail=settings.rate_limit_fail,
         )
+        app.state.webhooks = None
+        if settings.webhook_delivery:  # webhooks (docs/webhooks.md): the outbox's sender
+            app.state.webhooks = await start_delivery(
+                webhook_store(the_store),
+                settings.webhook_retry_base_ms,
+                settings.webhook_lease_ms,
+                app.state.harness.metrics.registry,
+            )
         try:
             yield
         finally:
+            if app.state.webhooks is not None:
+                await app.state.webhooks.stop()
             await app.state.rate_limiter.close()
             await the_store.close()
 
     # The admin API (http/admin.py) is routed, and documented, only when enabled.
-    operations = OPERATIONS + ((*admin.OPERATIONS, *crm_admin.OPERATIONS) if settings.admin else ())
+    operations = OPERATIONS + (
+        (*admin.OPERATIONS, *crm_admin.OPERATIONS, *webhooks_admin.OPERATIONS)
+        if settings.admin
+        else ()
+    )
     routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in operations]
     document = openapi_document(operations)
 

@@ -64,6 +64,7 @@ from assocdb.http.schemas_objects import (
     SimplePublicObject,
 )
 from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope
+from assocdb.http.webhooks import handlers as webhooks
 
 __all__ = ["API_FAMILIES", "OPERATIONS", "ApiFamily", "PathForm", "serve"]
 
@@ -585,5 +586,6 @@ OPERATIONS: tuple[Operation, ...] = (
     *account.OPERATIONS,
     *merge.OPERATIONS,
     *schemas.OPERATIONS,
+    *webhooks.OPERATIONS,
 )
 """Everything routed (the admin API, when enabled, is added by ``http.app``)."""

@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import postgres_labels as labels
 from assocdb.storage import postgres_objects as objects
@@ -37,6 +39,7 @@ from assocdb.storage.postgres_pipelines import PostgresPipelines
 from assocdb.storage.postgres_properties import PostgresProperties
 from assocdb.storage.postgres_schemas import PostgresSchemas
 from assocdb.storage.postgres_search import PostgresSearch
+from assocdb.storage.postgres_webhooks import flush_events
 from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types, encode_types
 
@@ -153,12 +156,19 @@ class PostgresStore(
     @asynccontextmanager
     async def transaction(self, portal_id: int) -> AsyncIterator[_PostgresTx]:
         async with self._connection() as conn, conn.transaction():
-            yield _PostgresTx(conn, portal_id, self.schema)
+            tx = _PostgresTx(conn, portal_id, self.schema)
+            await self.open_events(tx, portal_id)  # webhooks seam: tx.events
+            yield tx
+            await flush_events(conn, tx.events, now_ms())
+        self.sinks.committed(tx.events)
 
 
 class _PostgresTx(PostgresTxCore):
     """The unit of work: graph, label, limit and record operations. Other areas add a
     mixin (a ``PostgresTxCore`` subclass in their own module) to these bases."""
+
+    events: EventSink | None = None
+    """Webhook events of this transaction (set by ``open_events``; see StoreTx.events)."""
 
     async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
         await labels.lock_pairs(self._db, self._portal, pairs, exclusive)

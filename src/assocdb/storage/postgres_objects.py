@@ -10,9 +10,11 @@ from typing import Any
 import asyncpg
 
 from assocdb.domain.models import CrmObject, LabelDef
+from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
-from assocdb.storage.postgres_base import PostgresBase, lock_object_rows
+from assocdb.storage.postgres_base import lock_object_rows
+from assocdb.storage.postgres_webhooks import PostgresWebhooks, flush_events
 from assocdb.storage.sql import pg
 
 __all__ = ["PostgresObjects", "create_objects", "purge_objects"]
@@ -89,7 +91,7 @@ async def purge_objects(
         await _delete_edges(conn, portal_id, object_type, object_id)
 
 
-class PostgresObjects(PostgresBase):
+class PostgresObjects(PostgresWebhooks):
     async def create_objects(
         self,
         portal_id: int,
@@ -97,10 +99,17 @@ class PostgresObjects(PostgresBase):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
+        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
-            return await create_objects(
+            created = await create_objects(
                 conn, portal_id, object_type, properties, now_ms, self.schema
             )
+            if sink is not None:  # webhooks: record writes outside a unit of work emit here
+                for o in created:
+                    object_changes(sink, object_type, o.object_id, "creation", now_ms, o.properties)
+                await flush_events(conn, sink, now_ms)
+        self.sinks.committed(sink)
+        return created
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
@@ -158,6 +167,7 @@ class PostgresObjects(PostgresBase):
         now_ms: int,
     ) -> list[CrmObject]:
         updated: list[CrmObject] = []
+        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
             for object_id, changes in updates:
                 row = await conn.fetchrow(
@@ -170,6 +180,9 @@ class PostgresObjects(PostgresBase):
                 if row is None:
                     continue
                 properties: dict[str, str] = json.loads(row[0])
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
+                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
                 for name, value in changes.items():
                     if value is None:
                         properties.pop(name, None)
@@ -187,6 +200,8 @@ class PostgresObjects(PostgresBase):
                 updated.append(
                     CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
                 )
+            await flush_events(conn, sink, now_ms)
+        self.sinks.committed(sink)
         return updated
 
     async def archive_objects(
@@ -200,6 +215,7 @@ class PostgresObjects(PostgresBase):
     ) -> list[int]:
         archived: list[int] = []
         unique = list(dict.fromkeys(ids))
+        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
             # The same record locks association writers take: no edge can be added to a
             # record while it is being archived.
@@ -232,6 +248,10 @@ class PostgresObjects(PostgresBase):
                         now_ms,
                     )
                 archived.append(object_id)
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    object_changes(sink, object_type, object_id, "deletion", now_ms)
+            await flush_events(conn, sink, now_ms)
+        self.sinks.committed(sink)
         return archived
 
     async def find_label(

@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
@@ -31,6 +33,7 @@ from assocdb.storage.sqlite_pipelines import SQLitePipelines
 from assocdb.storage.sqlite_properties import SQLiteProperties
 from assocdb.storage.sqlite_schemas import SQLiteSchemas
 from assocdb.storage.sqlite_search import SQLiteSearch
+from assocdb.storage.sqlite_webhooks import flush_events
 from assocdb.storage.typesets import decode_types, encode_types
 
 __all__ = ["SQLiteStore"]
@@ -156,17 +159,24 @@ class SQLiteStore(
     async def transaction(self, portal_id: int) -> AsyncIterator[_SQLiteTx]:
         async with self._write_lock:
             await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
+            tx = _SQLiteTx(self, portal_id)
             try:
-                yield _SQLiteTx(self, portal_id)
+                await self.open_events(tx, portal_id)  # webhooks seam: tx.events
+                yield tx
+                await self._write(lambda c: flush_events(c, tx.events, now_ms()))
                 await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
             except BaseException:
                 await asyncio.shield(self._write(rollback))  # also after a failed COMMIT
                 raise
+        self.sinks.committed(tx.events)
 
 
 class _SQLiteTx(SQLiteTxCore):
     """The unit of work: graph, label, limit and record operations. Other areas add a
     mixin (a ``SQLiteTxCore`` subclass in their own module) to these bases."""
+
+    events: EventSink | None = None
+    """Webhook events of this transaction (set by ``open_events``; see StoreTx.events)."""
 
     async def lock_pairs(self, pairs: Sequence[tuple[str, str]], *, exclusive: bool) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already runs one writer at a time per file."""

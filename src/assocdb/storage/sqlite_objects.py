@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assocdb.domain.models import CrmObject, LabelDef
+from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
-from assocdb.storage.sqlite_base import SQLiteBase, chunks
+from assocdb.storage.sqlite_base import chunks
+from assocdb.storage.sqlite_webhooks import SQLiteWebhooks, flush_events
 
 __all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
 
@@ -95,7 +97,7 @@ def purge_objects(
         _delete_edges(conn, portal_id, object_type, object_id)
 
 
-class SQLiteObjects(SQLiteBase):
+class SQLiteObjects(SQLiteWebhooks):
     # -- objects ----------------------------------------------------------------------
 
     async def create_objects(
@@ -105,9 +107,19 @@ class SQLiteObjects(SQLiteBase):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
-        return await self._write_tx(
-            lambda c: create_objects(c, portal_id, object_type, properties, now_ms)
-        )
+        sink = await self.sinks.sink(portal_id)
+
+        def run(conn: sqlite3.Connection) -> list[CrmObject]:
+            created = create_objects(conn, portal_id, object_type, properties, now_ms)
+            if sink is not None:  # webhooks: record writes outside a unit of work emit here
+                for o in created:
+                    object_changes(sink, object_type, o.object_id, "creation", now_ms, o.properties)
+                flush_events(conn, sink, now_ms)
+            return created
+
+        created = await self._write_tx(run)
+        self.sinks.committed(sink)
+        return created
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
@@ -157,6 +169,8 @@ class SQLiteObjects(SQLiteBase):
         updates: Sequence[tuple[int, Mapping[str, str | None]]],
         now_ms: int,
     ) -> list[CrmObject]:
+        sink = await self.sinks.sink(portal_id)
+
         def run(conn: sqlite3.Connection) -> list[CrmObject]:
             updated: list[CrmObject] = []
             for object_id, changes in updates:
@@ -168,6 +182,9 @@ class SQLiteObjects(SQLiteBase):
                 if row is None:
                     continue
                 properties: dict[str, str] = json.loads(row[0])
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
+                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
                 for name, value in changes.items():
                     if value is None:
                         properties.pop(name, None)
@@ -181,9 +198,12 @@ class SQLiteObjects(SQLiteBase):
                 updated.append(
                     CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
                 )
+            flush_events(conn, sink, now_ms)
             return updated
 
-        return await self._write_tx(run)
+        updated = await self._write_tx(run)
+        self.sinks.committed(sink)
+        return updated
 
     async def archive_objects(
         self,
@@ -194,6 +214,8 @@ class SQLiteObjects(SQLiteBase):
         *,
         purge: bool = False,
     ) -> list[int]:
+        sink = await self.sinks.sink(portal_id)
+
         def run(conn: sqlite3.Connection) -> list[int]:
             archived: list[int] = []
             key = (portal_id, object_type)
@@ -214,9 +236,14 @@ class SQLiteObjects(SQLiteBase):
                         (*key, object_id, *row, now_ms),
                     )
                 archived.append(object_id)
+                if sink is not None:  # webhooks: until object writes run on StoreTx
+                    object_changes(sink, object_type, object_id, "deletion", now_ms)
+            flush_events(conn, sink, now_ms)
             return archived
 
-        return await self._write_tx(run)
+        archived = await self._write_tx(run)
+        self.sinks.committed(sink)
+        return archived
 
     async def find_label(
         self, portal_id: int, from_type: str, category: int, type_id: int

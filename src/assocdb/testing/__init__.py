@@ -12,5 +12,6 @@ other test runner::
 from __future__ import annotations
 
 from assocdb.testing.server import AssocdbPortal, AssocdbServer, run_server
+from assocdb.testing.webhooks import Answer, WebhookReceiver
 
-__all__ = ["AssocdbPortal", "AssocdbServer", "run_server"]
+__all__ = ["Answer", "AssocdbPortal", "AssocdbServer", "WebhookReceiver", "run_server"]

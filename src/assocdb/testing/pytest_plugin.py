@@ -11,6 +11,9 @@ Fixtures (all lazy: nothing starts unless a test asks for one):
 ``assocdb_token``   that portal's token (a ``str``).
 ``hubspot_client``  ``hubspot.HubSpot(access_token=assocdb_token, host=server URL)``;
                     skipped when ``hubspot-api-client`` is not installed.
+``webhook_receiver`` a local receiver on 127.0.0.1 for webhook deliveries
+                    (``assocdb.testing.webhooks.WebhookReceiver``): ``.url`` to use as an
+                    app's targetUrl, ``.wait_for(n)``, ``.requests[i].verify(secret)``.
 
 Options (command line, or ini with the same name without dashes):
 ``--assocdb-mode subprocess|thread`` (ini ``assocdb_mode``; default ``subprocess``: the
@@ -29,7 +32,13 @@ import pytest
 if TYPE_CHECKING:
     from assocdb.testing.server import AssocdbPortal, AssocdbServer
 
-__all__ = ["assocdb_portal", "assocdb_server", "assocdb_token", "hubspot_client"]
+__all__ = [
+    "assocdb_portal",
+    "assocdb_server",
+    "assocdb_token",
+    "hubspot_client",
+    "webhook_receiver",
+]
 
 DEFAULT_PORTAL_ID = 12345678
 
@@ -108,3 +117,15 @@ def hubspot_client(request: pytest.FixtureRequest) -> Any:
     server: AssocdbServer = request.getfixturevalue("assocdb_server")
     token: str = request.getfixturevalue("assocdb_token")
     return hubspot.HubSpot(access_token=token, host=server.base_url)
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[Any]:
+    """A local webhook receiver on a free 127.0.0.1 port, stopped after the test."""
+    from assocdb.testing.webhooks import WebhookReceiver
+
+    receiver = WebhookReceiver().start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()

@@ -1,0 +1,305 @@
+"""The delivery worker: takes due events from the outbox and posts them, signed, to each
+app's target URL, the way HubSpot delivers webhooks
+(https://developers.hubspot.com/docs/api/webhooks).
+
+One asyncio task per server process, started in the app's lifespan. It never runs on a
+request's path: requests only write outbox rows in their own transaction and, after
+COMMIT, set an ``asyncio.Event`` that wakes the worker (other processes' events are found
+by polling every ``poll_interval_s``).
+
+- Batches: up to 100 events of one app per request, as a JSON array.
+- Throttling: at most ``maxConcurrentRequests`` requests in flight per app in this process.
+- Retries: any non-2xx answer, a 5 s timeout or a failed connection is retried with
+  exponential backoff (``Retry-After`` of a 429 wins), up to 10 attempts; each event's
+  ``attemptNumber`` counts from 0 and its ``eventId`` never changes.
+- Several workers or hosts: an event is leased to one worker while it is being sent
+  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so it is never sent twice at the same time;
+  a worker killed mid-send leaves a lease that expires, and the event is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from assocdb.domain.clock import now_ms
+from assocdb.domain.webhook_store import AttemptOutcome, WebhookStore
+from assocdb.domain.webhooks import (
+    BATCH_SIZE,
+    DELIVERY_TIMEOUT_S,
+    MAX_ATTEMPTS,
+    OutboxEvent,
+    backoff_ms,
+    request_body,
+    signature_headers,
+)
+
+__all__ = ["DeliveryWorker", "WebhookMetrics"]
+
+log = logging.getLogger("assocdb.webhooks")
+
+LEASE_MS = 60_000
+"""How long a claimed event stays a worker's: longer than a send can take (5 s timeout,
+plus waiting for a free slot), so only a dead worker's events are taken over."""
+CLAIM_LIMIT = 500
+"""Events claimed at once: five full requests."""
+BATCHES_IN_FLIGHT = 8
+"""Claimed batches being sent at once: bounds memory, and how far a slow target (5 s per
+attempt) can hold others back."""
+_TARGET_TTL_S = 1.0
+_NO_TARGET = "no targetUrl: PUT /webhooks/v3/{appId}/settings"
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    url: str
+    secret: str
+    max_concurrent: int
+
+
+class WebhookMetrics:
+    """Prometheus counters of deliveries, on the app's registry (served at /metrics)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "assocdb_webhook_requests",
+            "Webhook requests sent, by outcome (delivered: a 2xx answer)",
+            ("outcome",),
+            registry=registry,
+        )
+        self.events = Counter(
+            "assocdb_webhook_events",
+            "Webhook event attempts, by outcome (delivered, retry, gave_up)",
+            ("outcome",),
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "assocdb_webhook_request_duration_seconds",
+            "Time from sending a webhook request to its answer (or failure)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        store: WebhookStore,
+        *,
+        retry_base_ms: int,
+        lease_ms: int = LEASE_MS,
+        poll_interval_s: float = 0.25,
+        metrics: WebhookMetrics | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.store = store
+        self.retry_base_ms = retry_base_ms
+        self.lease_ms = lease_ms
+        self.poll_interval_s = poll_interval_s
+        self.metrics = metrics
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._wake = asyncio.Event()
+        self._run_task: asyncio.Task[None] | None = None
+        self._batches: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+        self._targets: dict[int, tuple[float, _Target | None]] = {}
+        self._gates: dict[int, tuple[int, asyncio.Semaphore]] = {}
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(DELIVERY_TIMEOUT_S),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+            transport=self._transport,
+            follow_redirects=False,
+        )
+        self._run_task = asyncio.create_task(self._run(), name="assocdb-webhooks")
+
+    async def stop(self) -> None:
+        """Stop claiming, cancel sends in flight (their leases expire: at-least-once)."""
+        tasks = [t for t in (self._run_task, *self._batches) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._client is not None:
+            await self._client.aclose()
+
+    def wake(self) -> None:
+        """Events were committed in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    # -- the loop ---------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            await self._slots.acquire()
+            self._wake.clear()  # before the claim, so a commit during it is not missed
+            try:
+                events = await self.store.claim_events(
+                    self.owner, now_ms(), self.lease_ms, CLAIM_LIMIT
+                )
+            except Exception:
+                self._slots.release()
+                log.exception("claiming webhook events failed; retrying in 1 s")
+                await asyncio.sleep(1.0)
+                continue
+            if not events:
+                self._slots.release()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                continue
+            task = asyncio.create_task(self._deliver(events))
+            self._batches.add(task)
+            task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._batches.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook batch failed", exc_info=task.exception())
+
+    async def _deliver(self, events: Sequence[OutboxEvent]) -> None:
+        by_app: dict[int, list[OutboxEvent]] = {}
+        for event in events:
+            by_app.setdefault(event.app_id, []).append(event)
+        sends = []
+        for app_id, app_events in by_app.items():
+            target = await self._target(app_id)
+            for start in range(0, len(app_events), BATCH_SIZE):
+                chunk = app_events[start : start + BATCH_SIZE]
+                sends.append(self._send(target, chunk))
+        outcomes = [o for result in await asyncio.gather(*sends) for o in result]
+        await self.store.finish_events(self.owner, outcomes)
+
+    async def _target(self, app_id: int) -> _Target | None:
+        now = time.monotonic()
+        found = self._targets.get(app_id)
+        if found is None or found[0] < now:
+            settings = await self.store.get_webhook_settings(app_id)
+            app = await self.store.get_app(app_id)
+            target = None
+            if settings is not None and app is not None:
+                target = _Target(settings.target_url, app.client_secret, settings.max_concurrent)
+            found = self._targets[app_id] = (now + _TARGET_TTL_S, target)
+        return found[1]
+
+    def _gate(self, app_id: int, limit: int) -> asyncio.Semaphore:
+        found = self._gates.get(app_id)
+        if found is None or found[0] != limit:
+            found = self._gates[app_id] = (limit, asyncio.Semaphore(limit))
+        return found[1]
+
+    # -- one request ------------------------------------------------------------------
+
+    async def _send(
+        self, target: _Target | None, events: Sequence[OutboxEvent]
+    ) -> list[AttemptOutcome]:
+        if target is None:
+            return self._outcomes(events, now_ms(), None, _NO_TARGET, 0, None)
+        async with self._gate(events[0].app_id, target.max_concurrent):
+            return await self._post(target, events)
+
+    async def _post(self, target: _Target, events: Sequence[OutboxEvent]) -> list[AttemptOutcome]:
+        assert self._client is not None
+        body = request_body(events)
+        sent_at = now_ms()
+        headers = signature_headers(target.secret, target.url, body, sent_at)
+        headers["Content-Type"] = "application/json"
+        status: int | None = None
+        error: str | None = None
+        retry_after: float | None = None
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(target.url, content=body, headers=headers)
+            status = response.status_code
+            if status == 429:
+                retry_after = _retry_after(response.headers.get("retry-after"))
+        except httpx.TimeoutException:
+            error = f"timeout after {DELIVERY_TIMEOUT_S:g} s"
+        except (httpx.HTTPError, OSError) as exc:
+            error = f"connection failed: {type(exc).__name__}"
+        except Exception as exc:
+            # httpcore can raise plain errors (AttributeError) when a peer vanishes
+            # mid-request: still a failed attempt to record, not a lost batch.
+            log.warning("webhook request to %s failed: %r", target.url, exc)
+            error = f"request failed: {type(exc).__name__}"
+        seconds = time.perf_counter() - started
+        if self.metrics is not None:
+            ok = status is not None and 200 <= status < 300
+            self.metrics.requests.labels("delivered" if ok else "failed").inc()
+            self.metrics.latency.observe(seconds)
+        return self._outcomes(events, sent_at, status, error, int(seconds * 1000), retry_after)
+
+    def _outcomes(
+        self,
+        events: Sequence[OutboxEvent],
+        at_ms: int,
+        status: int | None,
+        error: str | None,
+        latency_ms: int,
+        retry_after: float | None,
+    ) -> list[AttemptOutcome]:
+        delivered = status is not None and 200 <= status < 300
+        out = []
+        for e in events:
+            gave_up = not delivered and e.attempts + 1 >= MAX_ATTEMPTS
+            next_at = None
+            if not delivered and not gave_up:
+                next_at = at_ms + backoff_ms(e.attempts + 1, self.retry_base_ms, retry_after)
+            out.append(
+                AttemptOutcome(
+                    e.event_id,
+                    e.attempts,
+                    delivered,
+                    gave_up,
+                    at_ms,
+                    status,
+                    error,
+                    latency_ms,
+                    next_at,
+                )
+            )
+        if self.metrics is not None:
+            for o in out:
+                outcome = "delivered" if o.delivered else "gave_up" if o.gave_up else "retry"
+                self.metrics.events.labels(outcome).inc()
+        return out
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    with contextlib.suppress(ValueError):
+        return max(float(value), 0.0)
+    with contextlib.suppress(TypeError, ValueError):
+        moment = email.utils.parsedate_to_datetime(value)
+        return max(moment.timestamp() - time.time(), 0.0)
+    return None
+
+
+async def start_delivery(
+    store: WebhookStore, retry_base_ms: int, lease_ms: int, registry: CollectorRegistry | None
+) -> DeliveryWorker:
+    """Start a worker and have this process's commits wake it."""
+    metrics = WebhookMetrics(registry) if registry is not None else None
+    worker = DeliveryWorker(store, retry_base_ms=retry_base_ms, lease_ms=lease_ms, metrics=metrics)
+    await worker.start()
+    store.on_events(worker.wake)
+    return worker

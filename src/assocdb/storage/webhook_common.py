@@ -1,0 +1,115 @@
+"""What both backends' webhook parts share: row mapping and the per-portal cache of
+active subscriptions that decides, per write transaction, whether events are wanted."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from assocdb.domain.webhook_store import AttemptOutcome
+from assocdb.domain.webhooks import (
+    App,
+    DeliveryRecord,
+    EventSink,
+    OutboxEvent,
+    SubscriptionIndex,
+    SubscriptionRecord,
+    WebhookSettings,
+)
+
+__all__ = [
+    "SinkCache",
+    "app",
+    "delivery",
+    "delivery_params",
+    "event",
+    "finish_params",
+    "settings",
+    "subscription",
+]
+
+# How long a portal's subscriptions are trusted without a look at the database. Changes
+# made through this process apply at once (the cache is cleared); changes made by another
+# worker or host apply within this time.
+SUBSCRIPTIONS_TTL_S = 1.0
+
+
+def app(row: Sequence[Any]) -> App:
+    return App(int(row[0]), row[1], row[2], row[3], int(row[4]))
+
+
+def settings(row: Sequence[Any]) -> WebhookSettings:
+    return WebhookSettings(int(row[0]), row[1], int(row[2]), row[3], int(row[4]), int(row[5]))
+
+
+def subscription(row: Sequence[Any]) -> SubscriptionRecord:
+    return SubscriptionRecord(
+        int(row[0]), int(row[1]), row[2], row[3], row[4], bool(row[5]), int(row[6]), int(row[7])
+    )
+
+
+def event(row: Sequence[Any]) -> OutboxEvent:
+    return OutboxEvent(
+        int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), row[5], int(row[6])
+    )
+
+
+def delivery(row: Sequence[Any]) -> DeliveryRecord:
+    return DeliveryRecord(
+        int(row[0]),
+        int(row[1]),
+        int(row[2]),
+        int(row[3]),
+        int(row[4]),
+        row[5],
+        row[6],
+        int(row[7]),
+        row[8],
+    )
+
+
+class SinkCache:
+    """Per portal: the active subscriptions of its installed apps, for a short while."""
+
+    def __init__(self, load: Callable[[int], Awaitable[list[SubscriptionRecord]]]) -> None:
+        self._load = load
+        self._cache: dict[int, tuple[float, SubscriptionIndex]] = {}
+        self.listener: Callable[[], None] | None = None
+        """Called after a transaction that wrote events commits (wakes the worker)."""
+
+    async def sink(self, portal_id: int) -> EventSink | None:
+        now = time.monotonic()
+        found = self._cache.get(portal_id)
+        if found is None or found[0] < now:
+            index = SubscriptionIndex(await self._load(portal_id))
+            found = self._cache[portal_id] = (now + SUBSCRIPTIONS_TTL_S, index)
+        return EventSink(portal_id, found[1]) if found[1] else None
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def committed(self, sink: EventSink | None) -> None:
+        if sink is not None and sink.changes and self.listener is not None:
+            self.listener()
+
+
+def delivery_params(o: AttemptOutcome) -> tuple[object, ...]:
+    """Parameters of ``INSERT_DELIVERY``."""
+    return (
+        o.attempt,
+        o.at_ms,
+        o.status_code,
+        o.error,
+        o.latency_ms,
+        o.next_attempt_at_ms,
+        o.event_id,
+    )
+
+
+def finish_params(o: AttemptOutcome, owner: str) -> tuple[object, ...]:
+    """Parameters of ``FINISH_EVENT``: delivered (1), given up (2) or pending again (0)."""
+    status = 1 if o.delivered else 2 if o.gave_up else 0
+    next_at = o.next_attempt_at_ms if o.next_attempt_at_ms is not None else o.at_ms
+    delivered_at = o.at_ms if o.delivered else None
+    return (status, o.attempt + 1, next_at, delivered_at, o.event_id, owner)

@@ -1,0 +1,121 @@
+"""SQL of apps, webhooks and the outbox, written once for both backends (``?``
+placeholders; ``sql.pg`` numbers them for asyncpg). Only the claim differs per backend."""
+
+from __future__ import annotations
+
+__all__ = [
+    "APP_COLUMNS",
+    "CLAIM_POSTGRES",
+    "CLAIM_SQLITE",
+    "DELETE_SETTINGS",
+    "DELETE_SUBSCRIPTION",
+    "FINISH_EVENT",
+    "INSERT_APP",
+    "INSERT_APP_TOKEN",
+    "INSERT_DELIVERY",
+    "INSERT_EVENT",
+    "INSERT_INSTALL",
+    "INSERT_SUBSCRIPTION",
+    "LIST_DELIVERIES",
+    "NEXT_APP_ID",
+    "PORTAL_SUBSCRIPTIONS",
+    "SELECT_APP",
+    "SELECT_APP_BY_KEY",
+    "SELECT_APP_PORTALS",
+    "SELECT_SETTINGS",
+    "SELECT_SUBSCRIPTIONS",
+    "SET_ACTIVE",
+    "SUBSCRIPTION_COLUMNS",
+    "UPSERT_SETTINGS",
+]
+
+APP_COLUMNS = "app_id, name, client_secret, api_key_hash, created_at_ms"
+SUBSCRIPTION_COLUMNS = (
+    "subscription_id, app_id, event_type, object_type_id, property_name, active,"
+    " created_at_ms, updated_at_ms"
+)
+SETTINGS_COLUMNS = "app_id, target_url, max_concurrent, period, created_at_ms, updated_at_ms"
+EVENT_COLUMNS = "event_id, app_id, portal_id, subscription_id, occurred_at_ms, payload, attempts"
+
+# App ids are HubSpot-sized (7 digits) and chosen by the server unless given.
+NEXT_APP_ID = "SELECT COALESCE(MAX(app_id), 1000000) + 1 FROM apps"
+INSERT_APP = f"INSERT INTO apps ({APP_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+SELECT_APP = f"SELECT {APP_COLUMNS} FROM apps WHERE app_id = ?"
+SELECT_APP_BY_KEY = f"SELECT {APP_COLUMNS} FROM apps WHERE api_key_hash = ?"
+INSERT_INSTALL = (
+    "INSERT INTO app_installs (portal_id, app_id, installed_at_ms) VALUES (?, ?, ?)"
+    " ON CONFLICT (portal_id, app_id) DO NOTHING"
+)
+SELECT_APP_PORTALS = "SELECT portal_id FROM app_installs WHERE app_id = ? ORDER BY portal_id"
+INSERT_APP_TOKEN = "INSERT INTO app_tokens (token_hash, app_id) VALUES (?, ?)"
+
+SELECT_SETTINGS = f"SELECT {SETTINGS_COLUMNS} FROM webhook_settings WHERE app_id = ?"
+UPSERT_SETTINGS = (
+    f"INSERT INTO webhook_settings ({SETTINGS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (app_id) DO UPDATE SET target_url = excluded.target_url,"
+    " max_concurrent = excluded.max_concurrent, period = excluded.period,"
+    " updated_at_ms = excluded.updated_at_ms"
+    f" RETURNING {SETTINGS_COLUMNS}"
+)
+DELETE_SETTINGS = "DELETE FROM webhook_settings WHERE app_id = ?"
+
+SELECT_SUBSCRIPTIONS = (
+    f"SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE app_id = ?"
+    " ORDER BY subscription_id"
+)
+INSERT_SUBSCRIPTION = (
+    "INSERT INTO webhook_subscriptions (app_id, event_type, object_type_id, property_name,"
+    f" active, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    f" RETURNING {SUBSCRIPTION_COLUMNS}"
+)
+SET_ACTIVE = (
+    "UPDATE webhook_subscriptions SET active = ?, updated_at_ms = ?"
+    " WHERE app_id = ? AND subscription_id = ?"
+    f" RETURNING {SUBSCRIPTION_COLUMNS}"
+)
+DELETE_SUBSCRIPTION = "DELETE FROM webhook_subscriptions WHERE app_id = ? AND subscription_id = ?"
+# The active subscriptions of every app installed in a portal: what a write there must
+# produce events for.
+PORTAL_SUBSCRIPTIONS = (
+    f"SELECT {', '.join('s.' + c.strip() for c in SUBSCRIPTION_COLUMNS.split(','))}"
+    " FROM app_installs i JOIN webhook_subscriptions s ON s.app_id = i.app_id"
+    " WHERE i.portal_id = ? AND s.active"
+)
+
+INSERT_EVENT = (
+    "INSERT INTO webhook_events (app_id, portal_id, subscription_id, occurred_at_ms, payload,"
+    " next_attempt_at_ms) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_DUE = (
+    "SELECT event_id FROM webhook_events WHERE status = 0 AND next_attempt_at_ms <= ?"
+    " AND lease_until_ms < ? ORDER BY next_attempt_at_ms, event_id LIMIT ?"
+)
+# SQLite runs one writer at a time, so the lease alone keeps workers apart.
+CLAIM_SQLITE = (
+    "UPDATE webhook_events SET lease_until_ms = ?, lease_owner = ?"
+    f" WHERE event_id IN ({_DUE}) RETURNING {EVENT_COLUMNS}"
+)
+# PostgreSQL: concurrent claimers skip each other's rows instead of waiting on them, and
+# the lease keeps the rows theirs after the claim commits.
+CLAIM_POSTGRES = (
+    "UPDATE webhook_events e SET lease_until_ms = ?, lease_owner = ?"
+    f" FROM ({_DUE} FOR UPDATE SKIP LOCKED) d WHERE e.event_id = d.event_id"
+    f" RETURNING {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))}"
+)
+FINISH_EVENT = (
+    "UPDATE webhook_events SET status = ?, attempts = ?, next_attempt_at_ms = ?,"
+    " delivered_at_ms = ?, lease_until_ms = 0, lease_owner = NULL"
+    " WHERE event_id = ? AND lease_owner = ?"
+)
+INSERT_DELIVERY = (
+    "INSERT INTO webhook_deliveries (event_id, app_id, portal_id, attempt, at_ms, status_code,"
+    " error, latency_ms, next_retry_at_ms)"
+    " SELECT event_id, app_id, portal_id, ?, ?, ?, ?, ?, ? FROM webhook_events WHERE event_id = ?"
+)
+LIST_DELIVERIES = (
+    "SELECT event_id, app_id, portal_id, attempt, at_ms, status_code, error, latency_ms,"
+    " next_retry_at_ms FROM webhook_deliveries"
+    " WHERE (CAST(? AS BIGINT) IS NULL OR portal_id = ?)"
+    " AND (CAST(? AS BIGINT) IS NULL OR app_id = ?)"
+    " ORDER BY delivery_id DESC LIMIT ?"
+)
