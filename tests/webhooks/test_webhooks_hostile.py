@@ -102,3 +102,23 @@ def test_batch_update_is_bounded(api: Api, app_keys: AppKeys) -> None:
     at = api.client.post(path, params={"hapikey": app_keys.api_key}, json={"inputs": inputs[:100]})
     assert at.status_code == 207
     assert at.json()["numErrors"] == 100
+
+
+def test_huge_app_and_subscription_ids_are_400s_or_404s(api: Api, app_keys: AppKeys) -> None:
+    """5,000 digits (past Python's int() limit) or int32 + 1 in each path id: a 4xx."""
+    keys = app_keys
+    before = state(api, keys)
+    for op in WEBHOOK_OPS:
+        for param in re.findall(r"\{(\w+)\}", op.path):
+            for huge in ("9" * 5000, str(2**31)):
+                path = re.sub(
+                    r"\{(\w+)\}",
+                    lambda m, p=param, h=huge: h if m[1] == p else path_for(m[0], keys.app_id),
+                    op.path,
+                )
+                body = BODIES.get(op.request.__name__) if op.request else None
+                response = api.client.request(
+                    op.method, path, params={"hapikey": keys.api_key}, json=body
+                )
+                check_error(response, f"{op.method} {op.path} {param}", (400, 401, 403, 404))
+    assert state(api, keys) == before

@@ -91,7 +91,8 @@ def merged_properties(
 
 
 def _parse(raw: str, field: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**63:
+    # The length check comes first: int() refuses more than 4,300 digits with a ValueError.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 0 < int(raw) < 2**63:
         raise ValidationError(
             f"Invalid {field} '{raw[:40]}': an object id must be a positive integer.",
             context={field: [raw[:40]]},

@@ -301,7 +301,8 @@ class _Typer:
             )
         ids = []
         for text in raw:
-            if not (text.isascii() and text.isdigit()):
+            # An int64 id, length-checked before int() (which refuses 4,300+ digits).
+            if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) >= 2**63:
                 raise _bad(f"'{text[:40]}' is not a record id.", propertyName=[f.property_name])
             ids.append(int(text))
         return Condition("assoc", "IN", other.type_id, "num", tuple(ids))
@@ -314,13 +315,16 @@ def _encode_after(keyset: Keyset) -> str:
 
 def _decode_after(text: str) -> Keyset | int:
     """Our keyset cursor, or a plain offset (the digits HubSpot itself sends)."""
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 9:  # an offset, below the 10,000 cap
         return int(text)
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         offset, sort_value, last_id = json.loads(raw)
-        scalar = sort_value is None or isinstance(sort_value, (int, float, str))
-        if isinstance(offset, int) and isinstance(last_id, int) and offset >= 0 and scalar:
+        # The cursor comes back from the client: every number must fit the store's int64.
+        scalar = sort_value is None or isinstance(sort_value, (float, str))
+        scalar = scalar or (isinstance(sort_value, int) and abs(sort_value) < 2**63)
+        ids_ok = isinstance(offset, int) and isinstance(last_id, int)
+        if ids_ok and 0 <= offset <= 1_000_000 and 0 <= last_id < 2**63 and scalar:
             return Keyset(offset, sort_value, last_id)
     except (binascii.Error, ValueError, TypeError):
         pass

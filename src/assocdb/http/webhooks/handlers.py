@@ -41,7 +41,8 @@ async def _app(call: Call) -> tuple[int, WebhookService]:
 
 def _int32(call: Call, name: str) -> int:
     raw = call.request.path_params[name]
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= _MAX_ID:
+    # Length first: int() refuses more than 4,300 digits with a ValueError.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= _MAX_ID:
         raise ValidationError(
             f"Invalid {name} '{raw[:40]}': it must be a positive 32-bit integer.",
             context={name: [raw[:40]]},
