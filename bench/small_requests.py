@@ -2,8 +2,9 @@
 
 One run, interleaved rounds, on the demo portal (SQLite):
 
-- **floor**: ``bench/_floor_app.py``, a bare Starlette app on the same uvicorn setup,
-  returning the very bytes assocdb returns;
+- **floor**: ``bench/_floor_app.py``, a bare Starlette app on the same server setup
+  (uvicorn + httptools with assocdb's connection guard), returning the very bytes assocdb
+  returns;
 - **assocdb**: ``assocdb serve`` with 1 worker, request logs on (the default, written to a
   file as a service manager would) — and the same with ``--log-level warning`` (logs off);
 
@@ -201,14 +202,17 @@ def main() -> int:
     return 0
 
 
-# Runs the floor app under uvicorn with the settings `assocdb serve` uses.
+# Runs the floor app under uvicorn with the server setup `assocdb serve` uses: the same
+# protocol class (http/guard.py), keep-alive and shutdown settings (server.uvicorn_options).
 _FLOOR_MAIN = """
 import os, sys
 sys.path.insert(0, {bench!r})
 os.environ["FLOOR_BATCH_READ"], os.environ["FLOOR_GET_RECORD"] = sys.argv[1], sys.argv[2]
 import uvicorn
+from assocdb.config import Settings
+from assocdb.server import uvicorn_options
 uvicorn.run("_floor_app:app", host="127.0.0.1", port=int(sys.argv[3]), workers=1,
-            log_level="warning", access_log=False)
+            log_level="warning", access_log=False, **uvicorn_options(Settings()))
 """
 
 if __name__ == "__main__":
