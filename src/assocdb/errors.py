@@ -1,8 +1,10 @@
 """The one exception tree.
 
 Each class carries HubSpot's error ``category`` and the HTTP status it comes with
-(reference section 5). The domain raises these (or returns them as per-input batch
-errors); ``assocdb.http.errors`` is the only place that turns them into JSON.
+(HubSpot's error format, below). The domain raises these (or returns them as per-input
+batch errors); ``assocdb.http.errors`` is the only place that turns them into JSON.
+
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
 """
 
 from __future__ import annotations

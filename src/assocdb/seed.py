@@ -541,7 +541,10 @@ def _check_primaries(
     from_type: ObjectType,
     to_type: ObjectType,
 ) -> None:
-    """At most one Primary per record (reference 9.4): a seed cannot move one."""
+    """At most one Primary per record: a seed cannot move one.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     unique: dict[frozenset[TypeKey], list[tuple[int, TypeKey]]] = {}
     owners: set[tuple[int, int, TypeKey]] = set()
     for (f, t), keys in pairs.items():

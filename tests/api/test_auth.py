@@ -1,4 +1,8 @@
-"""Authentication, scopes and portal isolation (reference 5, 8)."""
+"""Authentication, scopes and portal isolation.
+
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
+"""
 
 from __future__ import annotations
 

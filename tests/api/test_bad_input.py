@@ -1,4 +1,7 @@
-"""Malformed requests are HubSpot-shaped 4xx answers, never a 500 (reference 5)."""
+"""Malformed requests are HubSpot-shaped 4xx answers, never a 500.
+
+HubSpot's error format: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""POST /crm/v4/associations/{from}/{to}/batch/read (reference 1.1, 3, 5, 6)."""
+"""POST /crm/v4/associations/{from}/{to}/batch/read.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,10 @@ ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
 def envelope(response: Any) -> dict[str, Any]:
-    """The body without its timestamps, after checking their format (reference 3)."""
+    """The body without its timestamps, after checking their format.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     body: dict[str, Any] = response.json()
     assert ISO_MS.match(body.pop("startedAt"))
     assert ISO_MS.match(body.pop("completedAt"))

@@ -1,4 +1,8 @@
-"""Association labels: GET/POST/PUT/DELETE .../{from}/{to}/labels (reference 2, 4, 5, 8)."""
+"""Association labels: GET/POST/PUT/DELETE .../{from}/{to}/labels.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ PREFIXES = [V4, LEGACY, DATED]
 
 PRIMARY = {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"}
 UNLABELED = {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}
-# Reference 4.1: 931 is "Billing contact to company" (its label text is [inferred]).
+# 931 is "Billing contact to company" (its label text is [inferred]); HubSpot:
+# https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 BILLING = {"category": "HUBSPOT_DEFINED", "typeId": 931, "label": "Billing Company"}
 BUILTIN = [PRIMARY, UNLABELED, BILLING]
 MANAGER = {"name": "manager_employee", "label": "Manager", "inverseLabel": "Employee"}

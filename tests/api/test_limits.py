@@ -1,4 +1,8 @@
-"""Association limits: .../definitions/configurations/... (reference 2, 3, 5, 8)."""
+"""Association limits: .../definitions/configurations/....
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
+https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,8 @@ def listed(api: Api, token: str, path: str) -> Any:
 
 
 def invalid_type(shown_type: str, from_name: str, to_name: str) -> dict[str, Any]:
-    """Reference 2 (observed): the type as "{categoryOrdinal}-{typeId}", upper-case names."""
+    """Observed in HubSpot's responses: the type as "{categoryOrdinal}-{typeId}",
+    upper-case names (https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits)."""
     return {
         "status": "error",
         "category": "VALIDATION_ERROR",
@@ -63,7 +68,10 @@ def token(api: Api) -> str:
 
 @pytest.fixture
 def point_of_contact(api: Api, token: str) -> int:
-    """A deals → contacts label (DOC-SCHEMA's "Point of contact"); its typeId there."""
+    """A deals → contacts label (HubSpot's "Point of contact"); its typeId there.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+    """
     _inverse, forward = api.label(1, "deals", "contacts", "point_of_contact", "Point of contact")
     return forward
 
@@ -74,7 +82,8 @@ def point_of_contact(api: Api, token: str) -> int:
 def test_batch_create_answers_201_with_each_limit_and_its_label(
     api: Api, token: str, point_of_contact: int
 ) -> None:
-    # DOC-SCHEMA's example: at most 5 contacts per deal, one of them "Point of contact".
+    # HubSpot's example: at most 5 contacts per deal, one of them "Point of contact".
+    # https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
     response = api.post(
         url("deals", "contacts", "create"),
         token,
@@ -161,7 +170,8 @@ def test_a_type_not_valid_for_the_pair_is_a_per_input_error(
     )
 
     assert response.status_code == 207
-    # Nothing applied: "CANCELED", as observed for such a batch (reference 2).
+    # Nothing applied: "CANCELED", as observed for such a batch; HubSpot:
+    # https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
     assert envelope(response) == {
         "status": "CANCELED",
         "results": [],

@@ -1,5 +1,8 @@
-"""CRM objects v3 (reference 1.11) under /crm/v3/objects and /crm/objects/2026-03: the
-records associations link, created, read, updated and archived with their associations."""
+"""CRM objects v3 under /crm/v3/objects and /crm/objects/2026-03: the records associations
+link, created, read, updated and archived with their associations.
+
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+"""
 
 from __future__ import annotations
 
@@ -151,7 +154,8 @@ def test_associations_on_create_are_visible_from_both_sides(
         token,
         {
             "properties": {"firstname": "Ada"},
-            # to.id may be a JSON number (reference 1.11); the to-type comes from the type.
+            # to.id may be a JSON number; the to-type comes from the type. HubSpot:
+            # https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
             "associations": [to(company, hs(1)), to(str(deal), hs(4))],
         },
     )

@@ -1,4 +1,8 @@
-"""Per-input keyset paging in batch read and the per-record list (reference 1.1, 1.6, 6)."""
+"""Per-input keyset paging in batch read and the per-record list.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
+"""
 
 from __future__ import annotations
 

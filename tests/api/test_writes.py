@@ -1,5 +1,8 @@
-"""Association writes: batch create/default/archive/labels archive, per-record PUT/DELETE
-(reference 1.2–1.9, 3, 9)."""
+"""Association writes: batch create/default/archive/labels archive, per-record PUT/DELETE.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
+"""
 
 from __future__ import annotations
 

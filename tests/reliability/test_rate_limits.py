@@ -1,4 +1,8 @@
-"""HubSpot's rate limits (reference section 6): headers, 429 bodies, per-portal budgets.
+"""HubSpot's rate limits: headers, 429 bodies, per-portal budgets.
+
+HubSpot: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
+https://github.com/HubSpot/hubspot-api-nodejs/issues/416
 
 In-process on both backends; one test shares counters through Redis between two limiters
 (two workers) and one drives the official Python client against a live server.

@@ -47,7 +47,11 @@ ops = st.builds(
 
 
 class Model:
-    """contact → company label sets, with HubSpot's rules (reference 1.2–1.4, 9)."""
+    """contact → company label sets, with HubSpot's rules.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
+    """
 
     def __init__(self) -> None:
         self.pairs: dict[tuple[int, int], set[tuple[int, int]]] = {}

@@ -32,7 +32,10 @@ __all__ = [
 ]
 
 MAX_LIST_LIMIT = 500
-"""``GET .../associations/{toType}``: default and maximum page (reference 1.6)."""
+"""``GET .../associations/{toType}``: default and maximum page.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,8 @@ class PairTypesView:
 
     def describe(self, types: TypeSet) -> tuple[AssociationType, ...]:
         # Sorted by (category, typeId): Primary 1, unlabeled 279, then USER_DEFINED,
-        # the order of HubSpot's documented example (reference 1.1).
+        # the order of HubSpot's documented example:
+        # https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
         return tuple(AssociationType(Category(c), t, self.label((c, t))) for c, t in sorted(types))
 
 
@@ -158,7 +162,9 @@ class AssociationService:
         to_type: ObjectType,
         inputs: Sequence[ReadInput],
     ) -> list[Page | AssocdbError]:
-        """One page per distinct input, in input order (reference 1.1).
+        """One page per distinct input, in input order.
+
+        HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 
         Identical inputs (same id and cursor) are answered once, at their first position:
         clients key results by ``from.id``, so a repeated result would only be noise.
@@ -265,10 +271,13 @@ class AssociationService:
         replace: bool = True,
     ) -> list[SetResult | AssocdbError]:
         """Create or relabel pairs: with ``replace`` the given types become the pair's label
-        set (reference 1.2), else they are added to it. The unlabeled type is always kept,
-        the inverse edge is written in the same transaction, a new Primary moves away from
-        the record's previous primary (reference 9.4), and the portal's ``maxToObjectIds``
-        limits hold on both sides (reference 2)."""
+        set, else they are added to it. The unlabeled type is always kept, the inverse edge
+        is written in the same transaction, a new Primary moves away from the record's
+        previous primary, and the portal's ``maxToObjectIds`` limits hold on both sides.
+
+        HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+        and https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
+        """
         async with self._plan(portal_id, from_type, to_type) as plan:
             return await plan.set_all(inputs, replace=replace)
 
@@ -280,7 +289,11 @@ class AssociationService:
         inputs: Sequence[CreateInput],
     ) -> None:
         """Remove labels from pairs; removing the unlabeled type removes the whole pair
-        (reference 1.4). An invalid type fails the whole request before anything changes."""
+        (HubSpot's guide, below). An invalid type fails the whole request before anything
+        changes.
+
+        HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+        """
         async with self._plan(portal_id, from_type, to_type) as plan:
             removals: list[tuple[tuple[int, int], tuple[TypeKey, ...]]] = []
             for item in inputs:
@@ -300,7 +313,11 @@ class AssociationService:
         to_type: ObjectType,
         pairs: Sequence[tuple[int, int]],
     ) -> None:
-        """Remove every type between each pair, both directions (reference 1.3, 1.9)."""
+        """Remove every type between each pair, both directions.
+
+        HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+        https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
+        """
         async with self._plan(portal_id, from_type, to_type) as plan:
             await plan.lock(pairs)
             await plan.load_pairs(pairs)
@@ -428,7 +445,10 @@ class WritePlan:
 
     async def lock(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Both records of every pair: their edges, primaries and counts are about to be
-        read and rewritten, and no concurrent writer may interleave (reference 9)."""
+        read and rewritten, and no concurrent writer may interleave.
+
+        Associations are bidirectional: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+        """
         records = [(self.from_type.type_id, f) for f, _ in pairs]
         records += [(self.to_type.type_id, t) for _, t in pairs]
         await self.tx.lock_records(records)
@@ -671,7 +691,11 @@ class WritePlan:
 
 
 def no_associations(from_type: ObjectType, from_id: int, to_type: ObjectType) -> ObjectNotFound:
-    """HubSpot's per-input batch-read error for an id with nothing to return (reference 1.1)."""
+    """HubSpot's per-input batch-read error for an id with nothing to return (observed in
+    HubSpot's responses).
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     return ObjectNotFound(
         f"No {to_type.name} is associated with {from_type.name} {from_id}.",
         sub_category="crm.associations.NO_ASSOCIATIONS_FOUND",
@@ -684,7 +708,10 @@ def no_associations(from_type: ObjectType, from_id: int, to_type: ObjectType) ->
 
 
 def object_not_found(object_type: ObjectType, object_id: int, which: str) -> ObjectNotFound:
-    """Batch-create error for a missing record (reference 1.2, captured v3 body)."""
+    """Batch-create error for a missing record (observed in HubSpot's responses, v3 body).
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     return ObjectNotFound(
         f"No {object_type.name} with ID {object_id} exists",
         sub_category=f"crm.associations.{which}",
@@ -695,9 +722,14 @@ def object_not_found(object_type: ObjectType, object_id: int, which: str) -> Obj
 def invalid_type(
     key: TypeRef | None, from_type: ObjectType, to_type: ObjectType
 ) -> ValidationError:
-    """Reference 1.2/2: ``{categoryOrdinal}-{typeId} is not a valid association type ...``.
+    """``{categoryOrdinal}-{typeId} is not a valid association type ...`` (observed in
+    HubSpot's responses).
 
-    A type sent without its category shows as ``-1-{typeId}``."""
+    A type sent without its category shows as ``-1-{typeId}``.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
+    """
     shown = "default" if key is None else f"{-1 if key[0] is None else key[0]}-{key[1]}"
     return ValidationError(
         f"{shown} is not a valid association type between {from_type.plural} and {to_type.plural}",
@@ -713,7 +745,10 @@ def invalid_type(
 def limit_exceeded(
     from_type: ObjectType, from_id: int, to_type: ObjectType, key: TypeKey, cap: int
 ) -> ValidationError:
-    """A write that would pass a portal's ``maxToObjectIds`` (reference 9.6, [inferred])."""
+    """A write that would pass a portal's ``maxToObjectIds`` ([inferred]: undocumented).
+
+    HubSpot: https://developers.hubspot.com/changelog/introducing-custom-association-limits-for-associations-api
+    """
     return ValidationError(
         f"{from_type.name.capitalize()} {from_id} already has the maximum of {cap} "
         f"{to_type.name} associations of type {key[0]}-{key[1]}.",

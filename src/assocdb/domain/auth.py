@@ -37,7 +37,8 @@ ALL_SCOPES = "*"
 
 _SCOPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")
 
-# HubSpot's texts (reference section 5).
+# HubSpot's texts: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+# and https://developers.hubspot.com/docs/methods/auth/oauth-overview
 _NO_CREDENTIALS = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
     "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
@@ -168,7 +169,11 @@ async def authenticate(
 
 
 def require_any(principal: Principal, scopes: tuple[str, ...]) -> None:
-    """403 MISSING_SCOPES unless the principal holds one of ``scopes`` (reference 5, 8)."""
+    """403 MISSING_SCOPES unless the principal holds one of ``scopes``.
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
+    """
     if principal.has_any(scopes):
         return
     raise MissingScopes(

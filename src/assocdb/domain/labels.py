@@ -1,4 +1,6 @@
-"""A portal's own association labels (USER_DEFINED types), reference section 2.
+"""A portal's own association labels (USER_DEFINED types).
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
 
 A label is one typeId per direction (a single label between records of one object type
 is one self-inverse typeId). TypeIds are allocated per portal, so a portal never sees,
@@ -20,7 +22,8 @@ from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["LabelService"]
 
-# "cannot include hyphens or begin with a numerical character" (DOC-SCHEMA).
+# "cannot include hyphens or begin with a numerical character":
+# https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -55,7 +58,8 @@ class LabelService:
         """Create a label: one typeId per direction, allocated as a consecutive pair.
 
         Returns the new types of the ``from → to`` direction's view, inverse first, as
-        HubSpot's documented example lists them (reference section 2).
+        HubSpot's documented example lists them:
+        https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
         """
         _check_label(name, label, inverse_label)
         async with self.store.transaction(portal_id) as tx:
@@ -107,11 +111,13 @@ class LabelService:
         label: str,
         inverse_label: str | None = None,
     ) -> None:
-        """Rename a label; its name and typeIds never change (DOC-SCHEMA).
+        """Rename a label; its name and typeIds never change (HubSpot's schema guide).
 
         ``inverse_label`` renames the other direction of a paired label. Without it, the
         other direction of a single label (both directions showing the same text) follows
         the new label, and that of a paired label keeps its own [inferred].
+
+        HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
         """
         _check_text(label, "label")
         if inverse_label is not None:
@@ -142,8 +148,11 @@ class LabelService:
     async def delete(
         self, portal_id: int, from_type: ObjectType, to_type: ObjectType, type_id: int
     ) -> None:
-        """Delete a label, both directions; refused while any association uses it (DOC-SCHEMA:
-        "you'll need to remove the label from associations before deleting")."""
+        """Delete a label, both directions; refused while any association uses it (HubSpot:
+        "you'll need to remove the label from associations before deleting").
+
+        HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+        """
         async with self.store.transaction(portal_id) as tx:
             # Exclusive: writers that may be adding the label finish first, so the in-use
             # check sees their edges; writers that come later wait, then see it gone.

@@ -1,4 +1,7 @@
-"""Association limits, HubSpot's "definition configurations" (reference section 2).
+"""Association limits, HubSpot's "definition configurations".
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+https://developers.hubspot.com/changelog/introducing-custom-association-limits-for-associations-api
 
 A limit caps how many ``to_type`` records one ``from_type`` record may have with one
 association type (``maxToObjectIds``). The limit on the pair's unlabeled type is the
@@ -33,7 +36,7 @@ __all__ = [
 MAX_TO_OBJECT_IDS = 10_000
 """The highest custom limit: "You can configure any number up to 10,000" (HubSpot KB,
 "Set limits for record associations"); custom limits may only be lower than the
-subscription's (reference section 2)."""
+subscription's (https://developers.hubspot.com/changelog/introducing-custom-association-limits-for-associations-api)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +271,11 @@ def _type_text(key: TypeKey) -> str:
 def invalid_config_type(
     key: TypeKey, from_type: ObjectType, to_type: ObjectType
 ) -> ValidationError:
-    """Reference section 2 (observed): ``0-5 is not a valid association type between
-    CONTACT and DEAL``, with upper-case object names."""
+    """Observed in HubSpot's responses: ``0-5 is not a valid association type between
+    CONTACT and DEAL``, with upper-case object names.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
+    """
     shown = _type_text(key)
     return ValidationError(
         f"{shown} is not a valid association type between {from_type.upper_name} and "

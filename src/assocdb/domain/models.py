@@ -55,7 +55,10 @@ class LabelDef:
 @dataclass(frozen=True, slots=True)
 class LimitDef:
     """A portal's cap on how many records of ``to_type`` one record may have with a type
-    (``maxToObjectIds``, reference section 2)."""
+    (``maxToObjectIds``).
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
+    """
 
     from_type: str
     to_type: str

@@ -1,9 +1,11 @@
 """CRM records (the things associations link): CRM objects v3 semantics.
 
-Reference 1.11 and the objects v3 behaviour HubSpot documents: records have int64 ids
-allocated per portal, string properties, and computed properties (``hs_object_id`` and
-the create/modify dates). Archiving a record removes every association it has, both
-directions, in the same transaction as the record itself.
+The objects v3 behaviour HubSpot documents: records have int64 ids allocated per portal,
+string properties, and computed properties (``hs_object_id`` and the create/modify dates).
+Archiving a record removes every association it has, both directions, in the same
+transaction as the record itself.
+
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
 
 Associations given on create name only the target record and the association types;
 the target object type is inferred from the type: HUBSPOT_DEFINED type ids are unique
@@ -45,7 +47,10 @@ __all__ = [
 ]
 
 MAX_BATCH_INPUTS = 100
-"""Object API batch endpoints take at most 100 inputs (reference 6, 1.11)."""
+"""Object API batch endpoints take at most 100 inputs.
+
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+"""
 
 _MAX_ID = 2**63 - 1
 
@@ -143,7 +148,10 @@ class Record:
 class Page:
     records: list[Record]
     next_after: int | None
-    """The id of the first record of the next page (HubSpot's ``after``, reference 6)."""
+    """The id of the first record of the next page (HubSpot's ``after``).
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +197,12 @@ def object_not_found(raw_id: str) -> ObjectNotFound:
 def objects_not_found(
     object_type: ObjectType, ids: Sequence[str], trace_ids: Sequence[str] = ()
 ) -> ObjectNotFound:
-    """The one batch error covering every missing id (reference 1.1, last bullets). Batch
-    update also echoes the failed inputs' ``objectWriteTraceId`` in its context
-    (rudderlabs/rudder-server test fixtures, public code id 68856567873) [inferred shape]."""
+    """The one batch error covering every missing id (observed in HubSpot's responses).
+    Batch update also echoes the failed inputs' ``objectWriteTraceId`` in its context
+    (rudderlabs/rudder-server test fixtures, public code id 68856567873) [inferred shape].
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    """
     context = {"ids": list(ids)}
     if trace_ids:
         context["objectWriteTraceId"] = list(trace_ids)
@@ -577,7 +588,11 @@ class ObjectService:
         self, portal_id: int, object_type: ObjectType, raw_ids: Sequence[str], *, archived: bool
     ) -> tuple[list[Record], AssocdbError | None]:
         """Records in input order (each id once), and one error naming every id that is
-        not a record (reference 1.1: "Could not get some CONTACT objects ...")."""
+        not a record ("Could not get some CONTACT objects ...", observed in HubSpot's
+        responses).
+
+        HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+        """
         unique = list(dict.fromkeys(raw_ids))
         ids = {raw: parse_id(raw) for raw in unique}
         found = await self._read(
@@ -609,7 +624,10 @@ class ObjectService:
         *,
         archived: bool = False,
     ) -> Page:
-        """Records by ascending id from ``after`` (the first id of the page, reference 6)."""
+        """Records by ascending id from ``after`` (the first id of the page).
+
+        HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+        """
         start = 0
         if after:
             digits = after.isascii() and after.isdigit() and len(after) <= 19  # int64 at most
@@ -640,7 +658,10 @@ class ObjectService:
         to_types: Iterable[ObjectType],
     ) -> dict[str, list[AssociatedId]]:
         """The v3 ``associations`` block: for each to-type with associations, keyed by its
-        plural name, one entry per association type on each pair (reference 1.11)."""
+        plural name, one entry per association type on each pair.
+
+        HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+        """
         block: dict[str, list[AssociatedId]] = {}
         for to_type in to_types:
             entries = await self._associated(portal_id, from_type, object_id, to_type)

@@ -1,8 +1,12 @@
 """CRM object types: names, aliases, type ids and the scopes that guard them.
 
-Reference section 7: path segments accept the object name (singular or plural, any case)
-or the type id (``0-1``); custom objects are ``2-N``. Section 8: reads need
-``crm.objects.{type}.read`` (tickets: ``tickets``; custom: ``crm.objects.custom.read``).
+Path segments accept the object name (singular or plural, any case) or the type id
+(``0-1``); custom objects are ``2-N``. Reads need ``crm.objects.{type}.read`` (tickets:
+``tickets``; custom: ``crm.objects.custom.read``).
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+https://developers.hubspot.com/docs/api-reference/crm-associations-v3/guide
+https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ class ObjectType:
     """Singular lower-case name, as HubSpot spells types in error messages (``"contact"``)."""
     plural: str
     read_scopes: tuple[str, ...]
-    """Any one of these grants read access (reference section 8)."""
+    """Any one of these grants read access (https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes)."""
     write_scopes: tuple[str, ...]
 
     @property
@@ -35,7 +39,8 @@ class ObjectType:
 def _granular(plural: str, *legacy: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Read and write scopes of an object guarded by ``crm.objects.{plural}.*`` scopes.
 
-    Any sensitive variant satisfies the plain requirement too (reference section 8).
+    Any sensitive variant satisfies the plain requirement too:
+    https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
     """
     base = f"crm.objects.{plural}"
     read = (
@@ -69,7 +74,9 @@ def _activity(type_id: str, name: str, plural: str) -> ObjectType:
     return ObjectType(type_id, name, plural, (*read, f"crm.objects.{plural}.read"), write)
 
 
-# Tickets use the legacy ``tickets`` scope for everything (reference section 8); HubSpot's
+# Tickets use the legacy ``tickets`` scope for everything; HubSpot:
+# https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
+# HubSpot's
 # associations pages also list crm.objects.tickets.(highly_)sensitive.read/.write (no
 # ".v2"), which are accepted for the matching access.
 _TICKETS_SCOPES = ("tickets", "tickets.sensitive.v2", "tickets.highly_sensitive.v2")
@@ -127,7 +134,11 @@ _BY_ALIAS: dict[str, ObjectType] = {
 
 
 def resolve_object_type(text: str) -> ObjectType:
-    """The object type named by a path segment; unknown names are a 400 (reference 7)."""
+    """The object type named by a path segment; unknown names are a 400.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    https://developers.hubspot.com/docs/api-reference/crm-associations-v3/guide
+    """
     key = text.strip().lower()
     found = _BY_ALIAS.get(key)
     if found is not None:

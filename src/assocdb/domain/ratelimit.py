@@ -1,7 +1,10 @@
-"""Rate-limit policies: HubSpot's subscription tiers as presets (reference section 6).
+"""Rate-limit policies: HubSpot's subscription tiers as presets.
+
+HubSpot: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 
 A policy is a number of requests per rolling 10-second window and per day. The figures are
-those of the associations API's "Limits" (DOC-ASSOC), the API this server implements:
+those of the associations API's "Limits" (the guide above), the API this server implements:
 Free/Starter 100 per 10 s, Professional/Enterprise 150 per 10 s and 500,000 per day. The
 associations page gives no daily figure for Free/Starter, so theirs (250,000) comes from the
 general usage guidelines.

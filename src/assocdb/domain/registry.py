@@ -1,9 +1,10 @@
 """Association types: categories, the HUBSPOT_DEFINED table and its inverses.
 
-Reference section 4. Type identity is the pair (category, typeId): typeId 1 is
-HUBSPOT_DEFINED "Primary" for contact→company, while USER_DEFINED 1 may be a portal's
-own label (reference 1.6). Per-portal labels (USER_DEFINED) live in storage; this module
-holds only what every portal shares.
+Type identity is the pair (category, typeId): typeId 1 is HUBSPOT_DEFINED "Primary" for
+contact→company, while USER_DEFINED 1 may be a portal's own label. Per-portal labels
+(USER_DEFINED) live in storage; this module holds only what every portal shares.
+
+HubSpot ("Association type ID values"): https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ class Category(IntEnum):
     """Association categories; the values are HubSpot's ordinals.
 
     HubSpot renders a type as ``{categoryOrdinal}-{typeId}`` in some errors (``0-5`` for
-    HUBSPOT_DEFINED 5, reference section 2), which fixes HUBSPOT_DEFINED at 0.
+    HUBSPOT_DEFINED 5, observed in HubSpot's responses), which fixes HUBSPOT_DEFINED at 0.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
     """
 
     HUBSPOT_DEFINED = 0
@@ -100,8 +103,9 @@ CALL, EMAIL, MEETING, NOTE, TASK = "0-48", "0-49", "0-47", "0-46", "0-27"
 COMMUNICATION, POSTAL_MAIL = "0-18", "0-116"
 INVOICE, ORDER, LEAD, CART = "0-53", "0-123", "0-136", "0-142"
 
-# Reference 4.1: core CRM objects. Inverses of ids 1–28 come from HubSpot's v1 table;
-# the rest are [inferred] from consecutive numbering.
+# Core CRM objects. Inverses of ids 1–28 come from HubSpot's v1 table; the rest are
+# [inferred] from consecutive numbering. HubSpot:
+# https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 _unlabeled(CONTACT, COMPANY, 279, 280)
 _add(CONTACT, COMPANY, 1, 2, "Primary", primary=True)
 _unlabeled(CONTACT, DEAL, 4, 3)
@@ -121,7 +125,8 @@ _unlabeled(TICKET, TICKET, 452, 452)
 # [inferred] labels: a test fixture copied from a real read shows 930 "Billing Contact".
 _add(COMPANY, CONTACT, 930, 931, "Billing Contact", "Billing Company")
 
-# Reference 4.2: activities. Forward is object→activity, inverse in brackets.
+# Activities. Forward is object→activity, inverse in brackets. HubSpot:
+# https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 _ACTIVITY_IDS: dict[str, dict[str, tuple[int, int]]] = {
     CONTACT: {
         CALL: (193, 194),
@@ -164,7 +169,8 @@ for _obj, _acts in _ACTIVITY_IDS.items():
     for _act, (_fwd, _inv) in _acts.items():
         _unlabeled(_obj, _act, _fwd, _inv)
 
-# Reference 4.2: other documented ids; inverses [inferred] where the table gives one side.
+# Other documented ids; inverses [inferred] where the table gives one side. HubSpot:
+# https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 _unlabeled(DEAL, LINE_ITEM, 19, 20)
 _unlabeled(DEAL, QUOTE, 63, 64)
 _unlabeled(QUOTE, LINE_ITEM, 67, 68)

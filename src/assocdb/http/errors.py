@@ -1,4 +1,7 @@
-"""The only place that turns exceptions into HubSpot error bodies (reference section 5)."""
+"""The only place that turns exceptions into HubSpot error bodies.
+
+HubSpot's error format: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+"""
 
 from __future__ import annotations
 
@@ -64,7 +67,10 @@ def error_response(
 
 
 def batch_error_item(exc: AssocdbError) -> BatchErrorItem:
-    """One entry of a 207's ``errors[]``: no correlationId, ``status: "error"`` (reference 1.1)."""
+    """One entry of a 207's ``errors[]``: no correlationId, ``status: "error"``.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     return BatchErrorItem(
         status="error",
         category=exc.category,

@@ -17,7 +17,7 @@ header. The grammar (``docs/testing.md``)::
            | method=GET     match the method
            | portal=N       match the token's portal
 
-``429`` answers with HubSpot's rate-limit body and headers (reference section 6): policy
+``429`` answers with HubSpot's rate-limit body and headers (usage guidelines, below): policy
 ``TEN_SECONDLY_ROLLING`` (``429``, ``429-ten-secondly``) or ``DAILY``. ``502`` and ``504``
 answer like HubSpot's edge does, with an HTML page (observed: HubSpot/hubspot-php#315);
 ``500`` and ``503`` with HubSpot's JSON error. ``latency`` delays the request and lets it
@@ -26,6 +26,8 @@ through; ``cut`` sends the status line and headers, then closes the connection m
 Header rules keep their counters per distinct header value, so a client that retries the
 same request with the same header sees ``503;times=2`` fail twice, then succeed. The admin
 API, health, readiness and metrics paths are never faulted.
+
+HubSpot's rate limits: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
 """
 
 from __future__ import annotations
@@ -175,7 +177,11 @@ _RETRY_AFTER = {"TEN_SECONDLY_ROLLING": 1, "DAILY": 3600}
 
 
 def _exhausted(policy: str) -> dict[str, str]:
-    """Rate-limit headers of an exhausted window (reference 6)."""
+    """Rate-limit headers of an exhausted window.
+
+    HubSpot: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+    https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
+    """
     daily = policy == "DAILY"
     return {
         "X-HubSpot-RateLimit-Max": "100",

@@ -70,7 +70,11 @@ class Budget:
 
 
 class RateLimitBody(msgspec.Struct, omit_defaults=False):
-    """The 429 body of reference section 6, with both ``errorType`` and ``category``."""
+    """HubSpot's 429 body, with both ``errorType`` and ``category``.
+
+    HubSpot: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+    https://github.com/HubSpot/hubspot-api-nodejs/issues/416
+    """
 
     status: str
     message: str

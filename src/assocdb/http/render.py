@@ -30,7 +30,10 @@ __all__ = ["batch_answer", "empty_batch", "iso_ms", "render_collection", "render
 
 
 def iso_ms(epoch_ms: int) -> str:
-    """``2024-10-21T20:22:42.152Z``: UTC, millisecond precision (reference section 3)."""
+    """``2024-10-21T20:22:42.152Z``: UTC, millisecond precision.
+
+    HubSpot's batch envelope: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     seconds, millis = divmod(epoch_ms, 1000)
     return f"{_iso_second(seconds)}{millis:03d}Z"
 
@@ -104,7 +107,8 @@ def batch_answer(
     error_status: str = "COMPLETE",
 ) -> Response:
     """HubSpot's batch envelope: ``ok_status`` when every input succeeded, else 207 with
-    ``numErrors``/``errors`` — even when every input failed (reference section 3).
+    ``numErrors``/``errors`` — even when every input failed.
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
 
     ``ok`` takes (status, results, startedAt, completedAt); ``with_errors`` takes (status,
     results, numErrors, errors, startedAt, completedAt): every batch Struct's field order."""
@@ -119,5 +123,9 @@ def batch_answer(
 
 def empty_batch(call: Call) -> Response:
     """200 with a batch holding nothing: how the 2026-03 paths answer archives and purges
-    that v4 answers with 204 (reference 1.3)."""
+    that v4 answers with 204.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
+    """
     return batch_answer(call, [], [], BatchResponseVoid, BatchResponseVoid)

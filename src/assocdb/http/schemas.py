@@ -1,8 +1,9 @@
 """HubSpot's wire shapes as msgspec Structs: decoded and validated in one step, encoded once.
 
 Field names are HubSpot's (camelCase). These types also generate our OpenAPI document.
-Written from HubSpot's documented behaviour (reference sections 1, 3, 5), not generated
-from HubSpot's OpenAPI files.
+Written from HubSpot's documented behaviour, not generated from HubSpot's OpenAPI files:
+https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
 """
 
 from __future__ import annotations
@@ -130,12 +131,15 @@ class Health(Struct):
 encoder = msgspec.json.Encoder()
 
 
-# -- writes (reference 1.2–1.9) ---------------------------------------------------------
+# -- writes ------------------------------------------------------------------------------
+# HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+# and https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
 
 
 class AssociationSpec(Struct, forbid_unknown_fields=False):
     associationTypeId: int
-    # Required by the v4 spec; HubSpot's 2026-03 examples omit it (reference 4.3).
+    # Required by the v4 spec; HubSpot's 2026-03 examples omit it:
+    # https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
     associationCategory: Category | None = None
 
 
@@ -220,7 +224,10 @@ class BatchResponseDefaultAssociation(Struct, omit_defaults=True, kw_only=True):
 
 
 class BatchResponseVoid(Struct):
-    """The 2026-03 batch archive answer: 200 with an empty batch body (reference 1.3)."""
+    """The 2026-03 batch archive answer: 200 with an empty batch body.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
+    """
 
     status: str
     results: list[dict[str, str]]

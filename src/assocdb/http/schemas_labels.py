@@ -1,4 +1,6 @@
-"""Wire shapes of the association schema endpoints: labels and limits (reference section 2).
+"""Wire shapes of the association schema endpoints: labels and limits.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
 
 Written from HubSpot's documented behaviour, not generated from HubSpot's OpenAPI files.
 Shared shapes (``AssociationSpecWithLabel``, ``BatchErrorItem``, ``Error``) live in
@@ -89,7 +91,10 @@ class BatchInputPublicAssociationSpec(Struct):
 
 
 class PublicAssociationDefinitionUserConfiguration(Struct, omit_defaults=True):
-    """``label`` is always sent (null for the unlabeled type), as in DOC-SCHEMA's example."""
+    """``label`` is always sent (null for the unlabeled type), as in HubSpot's example.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+    """
 
     category: CategoryName
     typeId: int

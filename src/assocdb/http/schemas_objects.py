@@ -1,4 +1,6 @@
-"""CRM objects v3 wire shapes (reference 1.11) as msgspec Structs.
+"""CRM objects v3 wire shapes as msgspec Structs.
+
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
 
 Written from HubSpot's documented behaviour and real responses, not generated from
 HubSpot's OpenAPI files. Property values are strings on the wire; clients also send

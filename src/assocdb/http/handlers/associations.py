@@ -1,4 +1,7 @@
-"""Association record endpoints (reference section 1). Thin: decode → domain → render."""
+"""Association record endpoints. Thin: decode → domain → render.
+
+HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+"""
 
 from __future__ import annotations
 
@@ -60,9 +63,15 @@ __all__ = [
 ]
 
 MAX_BATCH_READ_INPUTS = 1000
-"""Reference 6: batch read takes at most 1,000 inputs; more are rejected."""
+"""Batch read takes at most 1,000 inputs; more are rejected.
+
+HubSpot: https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
+"""
 MAX_BATCH_WRITE_INPUTS = 2000
-"""Reference 6: batch create takes 2,000; the other writes are undocumented ([inferred] 2,000)."""
+"""Batch create takes 2,000; the other writes are undocumented ([inferred] 2,000).
+
+HubSpot (section "Limits"): https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+"""
 
 
 def _check_count(count: int, limit: int, what: str) -> None:
@@ -88,7 +97,8 @@ async def batch_read(call: Call) -> Response:
 
 async def list_associations(call: Call) -> Response:
     query = call.request.query_params
-    # Default and maximum 500; larger values are clamped (reference 1.6, [inferred]).
+    # Default and maximum 500; larger values are clamped ([inferred]). HubSpot:
+    # https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
     limit = query_limit(query.get("limit"), MAX_LIST_LIMIT, MAX_LIST_LIMIT)
     page = await call.services.associations.list_for_object(
         call.portal_id,
@@ -101,7 +111,9 @@ async def list_associations(call: Call) -> Response:
     return call.json(render_collection(page))
 
 
-# -- writes (reference 1.2–1.9) ---------------------------------------------------------
+# -- writes ------------------------------------------------------------------------------
+# HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+# and https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
 
 
 def _refs(specs: Sequence[AssociationSpec]) -> tuple[TypeRef, ...]:
@@ -173,7 +185,8 @@ def _default_response(
     spec = _default_spec(from_type, to_type)
     errors = [batch_error_item(e) for e in failed]
     # Always 200: HubSpot declares only 200 here, with optional errors in the body
-    # (reference 1.5), and the official Node client throws on any other success code.
+    # (https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide),
+    # and the official Node client throws on any other success code.
     return call.json(
         BatchResponseDefaultAssociation(
             status="COMPLETE",
@@ -190,7 +203,10 @@ def _default_response(
 
 
 async def batch_associate_default(call: Call) -> Response:
-    """Add the unlabeled type to each pair, keeping its labels (reference 1.5)."""
+    """Add the unlabeled type to each pair, keeping its labels.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     body = await call.body(BatchDefaultRequest)
     _check_count(len(body.inputs), MAX_BATCH_WRITE_INPUTS, "associate")
     inputs = [
@@ -205,7 +221,11 @@ async def batch_associate_default(call: Call) -> Response:
 
 
 def _archived(call: Call, versioned: bool) -> Response:
-    """v4 answers 204; the 2026-03 paths answer 200 with an empty batch (reference 1.3)."""
+    """v4 answers 204; the 2026-03 paths answer 200 with an empty batch.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/create-associations-labeled
+    """
     if not versioned:
         return Response(status_code=204)
     return empty_batch(call)
@@ -275,7 +295,10 @@ async def put_labels(call: Call) -> Response:
 
 
 async def put_default(call: Call) -> Response:
-    """200 with a one-result batch body (reference 1.8)."""
+    """200 with a one-result batch body.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     from_type, to_type = call.types["fromObjectType"], call.types["toObjectType"]
     item = CreateInput(call.path_id("fromObjectId"), call.path_id("toObjectId"))
     outcomes = await call.services.associations.set_types(
@@ -286,7 +309,10 @@ async def put_default(call: Call) -> Response:
 
 
 async def delete_pair(call: Call) -> Response:
-    """204, also when nothing was associated (reference 1.9, [inferred] idempotent)."""
+    """204, also when nothing was associated ([inferred] idempotent).
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     pair = (call.path_id("objectId"), call.path_id("toObjectId"))
     await call.services.associations.archive_pairs(
         call.portal_id, call.types["objectType"], call.types["toObjectType"], [pair]

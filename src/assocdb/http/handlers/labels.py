@@ -1,4 +1,5 @@
-"""Association labels and limits (reference section 2). Thin: decode → domain → render.
+"""Association labels and limits. Thin: decode → domain → render.
+HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
 
 Every operation is served under three prefixes: ``/crm/associations/v4`` (HubSpot's
 current v4 spec), ``/crm/v4/associations`` (the 2024 spec, the guides and the Python
@@ -77,7 +78,10 @@ async def list_labels(call: Call) -> Response:
 
 
 async def create_label(call: Call) -> Response:
-    """200 (not 201): one type per direction, inverse first (DOC-SCHEMA's example)."""
+    """200 (not 201): one type per direction, inverse first (HubSpot's example).
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+    """
     body = await call.body(PublicAssociationDefinitionCreateRequest)
     made = await call.services.labels.create(
         call.portal_id,
@@ -147,7 +151,10 @@ def _configurations(
 
 
 async def list_all_limits(call: Call) -> Response:
-    """200: every limit the portal set, across all object pairs (DOC-SCHEMA)."""
+    """200: every limit the portal set, across all object pairs.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/crm-associations-schema-v4/guide
+    """
     limits = await call.services.limits.list_all(call.portal_id)
     return call.json(
         CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging(
@@ -185,7 +192,10 @@ def _split(
 
 def _status(done: Sequence[LimitView]) -> BatchStatus:
     """ "CANCELED" when no input was applied, as observed on a configuration batch whose
-    only input was invalid (reference section 2); else "COMPLETE"."""
+    only input was invalid (observed in HubSpot's responses); else "COMPLETE".
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
+    """
     return "COMPLETE" if done else "CANCELED"
 
 

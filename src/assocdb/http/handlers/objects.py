@@ -1,5 +1,6 @@
-"""CRM objects v3 endpoints (reference 1.11), under ``/crm/v3/objects`` and the
-date-versioned ``/crm/objects/2026-03``. Thin: decode → domain → render.
+"""CRM objects v3 endpoints, under ``/crm/v3/objects`` and the date-versioned
+``/crm/objects/2026-03``. Thin: decode → domain → render.
+HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
 
 The official Node client throws on any other success code than the one HubSpot
 declares: create 201, getById/getPage/update 200, archive 204; batch create 201/207,
@@ -118,9 +119,9 @@ def _flag(call: Call, name: str) -> bool:
 
 
 def _check_count(count: int) -> None:
-    """Object batches take at most 100 inputs (reference 6). HubSpot's wording for the
-    property-history variant of this limit, with its number (public PR
-    activepieces/activepieces#9359)."""
+    """Object batches take at most 100 inputs (https://developers.hubspot.com/docs/guides/api/crm/using-object-apis).
+    HubSpot's wording for the property-history variant of this limit, with its number
+    (public PR activepieces/activepieces#9359)."""
     if count > MAX_BATCH_INPUTS:
         raise ValidationError(
             f"The maximum number of inputs supported in a batch request is {MAX_BATCH_INPUTS}."
@@ -200,7 +201,10 @@ def _read(record: Record, object_type: ObjectType, names: Sequence[str]) -> Simp
 def _batch(
     call: Call, results: list[SimplePublicObject], errors: Sequence[AssocdbError], ok: int
 ) -> Response:
-    """The batch envelope: ``ok`` when every input succeeded, else 207 (reference 3)."""
+    """The batch envelope: ``ok`` when every input succeeded, else 207.
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     return batch_answer(
         call,
         results,
@@ -212,7 +216,10 @@ def _batch(
 
 
 def _next_link(call: Call, after: int) -> str:
-    """The request's own URL with the next ``after`` (the link is deprecated, reference 1.1)."""
+    """The request's own URL with the next ``after`` (the link is deprecated).
+
+    HubSpot: https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide
+    """
     return str(call.request.url.include_query_params(after=str(after)))
 
 
@@ -220,7 +227,10 @@ def _next_link(call: Call, after: int) -> str:
 
 
 async def create(call: Call) -> Response:
-    """201 with the new record; associations are validated first (reference 1.11)."""
+    """201 with the new record; associations are validated first.
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    """
     body = await call.body(ObjectCreate)
     object_type = call.types["objectType"]
     (outcome,) = await call.services.objects.create(
@@ -256,7 +266,10 @@ async def get_by_id(call: Call) -> Response:
 
 
 async def get_page(call: Call) -> Response:
-    """Keyset pages by id; ``after`` is the first id of the next page (reference 6)."""
+    """Keyset pages by id; ``after`` is the first id of the next page.
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    """
     object_type = call.types["objectType"]
     query = call.request.query_params
     page = await call.services.objects.list_page(
@@ -332,7 +345,10 @@ async def batch_create(call: Call) -> Response:
 
 async def batch_read(call: Call) -> Response:
     """200, or 207 with one OBJECT_NOT_FOUND error listing every id that is not a record
-    (reference 1.1, last bullets)."""
+    (observed in HubSpot's responses).
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    """
     body = await call.body(BatchReadObjects)
     _check_count(len(body.inputs))
     _check_id_property(body.idProperty)
@@ -375,7 +391,10 @@ async def batch_update(call: Call) -> Response:
 
 
 async def batch_archive(call: Call) -> Response:
-    """204, whether or not the records existed (reference 1.11 [inferred] as single)."""
+    """204, whether or not the records existed ([inferred] as for a single archive).
+
+    HubSpot: https://developers.hubspot.com/docs/guides/api/crm/using-object-apis
+    """
     body = await call.body(BatchArchiveObjects)
     _check_count(len(body.inputs))
     ids = [parse_object_id(i.id, "id") for i in body.inputs]

@@ -1,4 +1,5 @@
--- Association limits (HubSpot's "configurations", reference section 2): a portal's cap on
+-- Association limits (HubSpot's "configurations"): a portal's cap on
+-- https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associations-schema/limits/create-associations-limits
 -- how many records of to_type one from_type record may have with one association type.
 CREATE TABLE limits (
     portal_id         BIGINT  NOT NULL,
