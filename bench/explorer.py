@@ -76,7 +76,7 @@ def _pages(heavy: int, contact: int, cursor: str) -> dict[str, str]:
         "portals": "/",
         "portal (counts by type, 100k records)": f"/portals/{PORTAL_ID}",
         "records list, contacts, 100 per page": f"/portals/{PORTAL_ID}/objects/{CONTACT}?limit=100",
-        "records list, text filter (reads 2,000)": (
+        "records find, search API query": (
             f"/portals/{PORTAL_ID}/objects/{CONTACT}?q=no-such-text"
         ),
         "record page, company with 50,000 contacts": record,

@@ -69,22 +69,92 @@ def test_records_page_with_chosen_columns_and_keyset_paging(explorer: Explorer) 
     assert 'rel="next"' not in second.text
 
 
-def test_records_filter_by_text_and_by_id(explorer: Explorer) -> None:
+def _search_ids(explorer: Explorer, token: str, body: dict[str, object]) -> tuple[list[int], str]:
+    """Ids the search API returns for ``body``, and its ``paging.next.after``."""
+    found = explorer.api.post("/crm/v3/objects/contacts/search", token, body)
+    assert found.status_code == 200, found.text
+    data = found.json()
+    after = data.get("paging", {}).get("next", {}).get("after", "")
+    return [int(r["id"]) for r in data["results"]], after
+
+
+def _rows_and_next(explorer: Explorer, path: str) -> tuple[list[int], str | None]:
+    page = explorer.get(path)
+    assert page.status_code == 200, page.text
+    link = re.search(r'href="([^"]+)" rel="next"', page.text)
+    following = (
+        link.group(1).replace("&amp;", "&").removeprefix("/_assocdb/explorer") if link else None
+    )
+    return row_ids(page.text), following
+
+
+def test_find_box_returns_what_the_search_api_returns(explorer: Explorer) -> None:
     api = explorer.api
     api.portal(7)
-    contact = resolve_object_type("contacts")
-    made = api.run(
-        api.services.objects.create_many,
-        7,
-        contact,
-        [{"firstname": "Ada"}, {"firstname": "Grace"}, {"firstname": "ADAM"}],
-    )
+    token = api.token(7)
+    people = [
+        {"firstname": "Ada", "lastname": "Lovelace", "email": "ada@engine.example"},
+        {"firstname": "Grace", "lastname": "Hopper", "email": "grace@navy.example"},
+        {"firstname": "ADAM", "lastname": "Smith", "email": "adam@market.example"},
+        {"firstname": "Alan", "lastname": "Turing", "city": "Ada"},  # city: not searchable
+    ] + [{"firstname": f"Engineer{i}", "company": "Engine Works"} for i in range(12)]
+    made = api.run(api.services.objects.create_many, 7, resolve_object_type("contacts"), people)
     ids = [o.object_id for o in made]
-    found = explorer.get("/portals/7/objects/contacts?q=ada")
-    assert row_ids(found.text) == [ids[0], ids[2]]
-    assert "3 records read" in text(found.text)
-    by_id = explorer.get(f"/portals/7/objects/contacts?q={ids[1]}")
-    assert row_ids(by_id.text) == [ids[1]]
+
+    # Free text is the search API's query: a prefix of a word of a searchable property.
+    by_api, _ = _search_ids(explorer, token, {"query": "ada", "limit": 10})
+    assert by_api == [ids[0], ids[2]]
+    found, following = _rows_and_next(explorer, "/portals/7/objects/contacts?q=ada&limit=10")
+    assert found == by_api
+    assert following is None
+    assert "2 contacts on this page matching “ada” (2 in all" in text(
+        explorer.get("/portals/7/objects/contacts?q=ada").text
+    )
+
+    # Found only by full-text search: the two words are in two properties, so no
+    # property value contains "ada lovelace" (the old substring scan found nothing).
+    by_api, _ = _search_ids(explorer, token, {"query": "ada lovelace"})
+    assert by_api == [ids[0]]
+    found, _ = _rows_and_next(explorer, "/portals/7/objects/contacts?q=ada+lovelace")
+    assert found == [ids[0]]
+
+    # A record id is hs_object_id EQ.
+    body = {
+        "filterGroups": [
+            {"filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": str(ids[1])}]}
+        ]
+    }
+    assert _search_ids(explorer, token, body)[0] == [ids[1]]
+    found, _ = _rows_and_next(explorer, f"/portals/7/objects/contacts?q={ids[1]}")
+    assert found == [ids[1]]
+
+    # Paging follows the search API's own cursor, page for page, with the chosen columns.
+    api_pages: list[list[int]] = []
+    after = ""
+    while True:
+        page_ids, after = _search_ids(
+            explorer, token, {"query": "engine", "limit": 10, **({"after": after} if after else {})}
+        )
+        api_pages.append(page_ids)
+        if not after:
+            break
+    assert [i for page in api_pages for i in page] == [ids[0], *ids[4:]]
+    path: str | None = "/portals/7/objects/contacts?q=engine&limit=10&col=company"
+    view_pages = []
+    while path:
+        found, path = _rows_and_next(explorer, path)
+        view_pages.append(found)
+    assert view_pages == api_pages
+    columns = explorer.get("/portals/7/objects/contacts?q=engine&limit=10&col=company")
+    assert re.search(
+        r'<thead><tr><th scope="col">Record</th><th scope="col">company</th></tr>', columns.text
+    )
+    assert "<td>Engine Works</td>" in columns.text
+
+    # A tampered cursor is the search API's 400, as a page.
+    bad = explorer.get("/portals/7/objects/contacts?q=engine&after=nope")
+    assert bad.status_code == 400
+    assert "Invalid &#39;after&#39; value" in bad.text or "Invalid 'after' value" in bad.text
 
 
 def test_record_page_groups_associations_with_labels_and_primary(explorer: Explorer) -> None:

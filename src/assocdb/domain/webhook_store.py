@@ -22,7 +22,21 @@ from assocdb.domain.webhooks import (
     WebhookSettings,
 )
 
-__all__ = ["AttemptOutcome", "WebhookStore"]
+__all__ = ["DELIVERY_OUTCOMES", "AttemptOutcome", "DeliveryQuery", "WebhookStore"]
+
+
+DELIVERY_OUTCOMES = ("", "delivered", "failed", "retrying")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryQuery:
+    """A page of delivery attempts for the explorer: at most ``limit``, older than the
+    attempt ``before`` (keyset), of one ``outcome`` of ``DELIVERY_OUTCOMES`` ("" any;
+    "retrying": failed with a retry scheduled)."""
+
+    limit: int
+    before: int | None = None
+    outcome: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +125,14 @@ class WebhookStore(Protocol):
         ...
 
     async def list_deliveries(
-        self, portal_id: int | None, app_id: int | None, limit: int
+        self,
+        portal_id: int | None,
+        app_id: int | None,
+        limit: int,
+        query: DeliveryQuery | None = None,
     ) -> list[DeliveryRecord]:
-        """The latest attempts first."""
+        """The latest attempts first; ``query`` (the explorer's) pages and filters them,
+        and then its ``limit`` is the one used."""
         ...
 
     async def count_pending_events(self) -> int: ...

@@ -423,6 +423,11 @@ class DeliveryRecord:
     error: str | None
     latency_ms: int
     next_retry_at_ms: int | None
+    delivery_id: int = 0
+    """The attempt's own id, newest highest: the explorer's keyset."""
+    subscription_type: str | None = None
+    """From the event's payload (``contact.creation``); None once the event is gone."""
+    object_id: int | None = None
 
 
 def request_body(events: Sequence[OutboxEvent]) -> bytes:

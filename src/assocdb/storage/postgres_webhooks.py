@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from assocdb.domain.store import StoreTx
-from assocdb.domain.webhook_store import AttemptOutcome
+from assocdb.domain.webhook_store import AttemptOutcome, DeliveryQuery
 from assocdb.domain.webhooks import (
     App,
     DeliveryRecord,
@@ -211,12 +211,15 @@ class PostgresWebhooks(PostgresBase):
             )
 
     async def list_deliveries(
-        self, portal_id: int | None, app_id: int | None, limit: int
+        self,
+        portal_id: int | None,
+        app_id: int | None,
+        limit: int,
+        query: DeliveryQuery | None = None,
     ) -> list[DeliveryRecord]:
+        params = rows.delivery_filter_params(portal_id, app_id, query or DeliveryQuery(limit))
         with unavailable():
-            found = await self.pool.fetch(
-                pg(q.LIST_DELIVERIES), portal_id, portal_id, app_id, app_id, limit
-            )
+            found = await self.pool.fetch(pg(q.LIST_DELIVERIES), *params)
         return [rows.delivery(r) for r in found]
 
     async def count_pending_events(self) -> int:

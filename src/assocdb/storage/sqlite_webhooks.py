@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from assocdb.domain.store import StoreTx
-from assocdb.domain.webhook_store import AttemptOutcome
+from assocdb.domain.webhook_store import AttemptOutcome, DeliveryQuery
 from assocdb.domain.webhooks import (
     App,
     DeliveryRecord,
@@ -188,13 +188,14 @@ class SQLiteWebhooks(SQLiteBase):
         await self._write_tx(run)
 
     async def list_deliveries(
-        self, portal_id: int | None, app_id: int | None, limit: int
+        self,
+        portal_id: int | None,
+        app_id: int | None,
+        limit: int,
+        query: DeliveryQuery | None = None,
     ) -> list[DeliveryRecord]:
-        found = await self._read(
-            lambda c: c.execute(
-                q.LIST_DELIVERIES, (portal_id, portal_id, app_id, app_id, limit)
-            ).fetchall()
-        )
+        params = rows.delivery_filter_params(portal_id, app_id, query or DeliveryQuery(limit))
+        found = await self._read(lambda c: c.execute(q.LIST_DELIVERIES, params).fetchall())
         return [rows.delivery(r) for r in found]
 
     async def count_pending_events(self) -> int:

@@ -7,7 +7,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from assocdb.domain.webhook_store import AttemptOutcome
+import msgspec
+
+from assocdb.domain.webhook_store import AttemptOutcome, DeliveryQuery
 from assocdb.domain.webhooks import (
     App,
     DeliveryRecord,
@@ -22,6 +24,7 @@ __all__ = [
     "SinkCache",
     "app",
     "delivery",
+    "delivery_filter_params",
     "delivery_params",
     "event",
     "finish_params",
@@ -56,6 +59,12 @@ def event(row: Sequence[Any]) -> OutboxEvent:
 
 
 def delivery(row: Sequence[Any]) -> DeliveryRecord:
+    """A row of ``LIST_DELIVERIES``: the attempt, and from its event's stored payload
+    the subscription type and object id (None once the event is gone)."""
+    payload: dict[str, Any] = {}
+    if row[10]:
+        payload = msgspec.json.decode(row[10])
+    object_id = payload.get("objectId")
     return DeliveryRecord(
         int(row[0]),
         int(row[1]),
@@ -66,7 +75,20 @@ def delivery(row: Sequence[Any]) -> DeliveryRecord:
         row[6],
         int(row[7]),
         row[8],
+        int(row[9]),
+        payload.get("subscriptionType"),
+        object_id if isinstance(object_id, int) else None,
     )
+
+
+def delivery_filter_params(
+    portal_id: int | None, app_id: int | None, query: DeliveryQuery
+) -> tuple[object, ...]:
+    """Parameters of ``LIST_DELIVERIES``."""
+    ok = {"delivered": 1, "failed": 0, "retrying": 0}.get(query.outcome)
+    retrying = 1 if query.outcome == "retrying" else None
+    before = query.before
+    return (portal_id, portal_id, app_id, app_id, before, before, ok, ok, retrying, query.limit)
 
 
 class SinkCache:

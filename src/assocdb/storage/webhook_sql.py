@@ -113,9 +113,16 @@ INSERT_DELIVERY = (
     " SELECT event_id, app_id, portal_id, ?, ?, ?, ?, ?, ? FROM webhook_events WHERE event_id = ?"
 )
 LIST_DELIVERIES = (
-    "SELECT event_id, app_id, portal_id, attempt, at_ms, status_code, error, latency_ms,"
-    " next_retry_at_ms FROM webhook_deliveries"
-    " WHERE (CAST(? AS BIGINT) IS NULL OR portal_id = ?)"
-    " AND (CAST(? AS BIGINT) IS NULL OR app_id = ?)"
-    " ORDER BY delivery_id DESC LIMIT ?"
+    "SELECT d.event_id, d.app_id, d.portal_id, d.attempt, d.at_ms, d.status_code, d.error,"
+    " d.latency_ms, d.next_retry_at_ms, d.delivery_id, e.payload FROM webhook_deliveries d"
+    " LEFT JOIN webhook_events e ON e.event_id = d.event_id"
+    " WHERE (CAST(? AS BIGINT) IS NULL OR d.portal_id = ?)"
+    " AND (CAST(? AS BIGINT) IS NULL OR d.app_id = ?)"
+    # Keyset: attempts older than the last one of the previous page.
+    " AND (CAST(? AS BIGINT) IS NULL OR d.delivery_id < ?)"
+    # Outcome: 1 delivered (2xx), 0 failed; and only failures with a retry scheduled.
+    " AND (CAST(? AS INTEGER) IS NULL"
+    " OR CASE WHEN d.status_code BETWEEN 200 AND 299 THEN 1 ELSE 0 END = ?)"
+    " AND (CAST(? AS INTEGER) IS NULL OR d.next_retry_at_ms IS NOT NULL)"
+    " ORDER BY d.delivery_id DESC LIMIT ?"
 )

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from assocdb.http.explorer import auth_views, views_data, views_harness
+from assocdb.http.explorer import auth_views, views_data, views_deliveries, views_harness
 from assocdb.http.explorer.capture import CaptureMiddleware, Journal
 from assocdb.http.explorer.common import BASE
 from assocdb.http.explorer.session import signin_url
@@ -48,7 +48,8 @@ def _routes() -> list[BaseRoute]:
         Route("/faults", h.add_fault, methods=["POST"]),
         Route("/faults/remove", h.remove_fault, methods=["POST"]),
         Route("/faults/clear", h.clear_faults, methods=["POST"]),
-        Route("/deliveries", h.deliveries_page, methods=["GET"]),
+        Route("/deliveries", views_deliveries.deliveries_page, methods=["GET"]),
+        Route("/deliveries/rows", views_deliveries.delivery_rows, methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="explorer-static"),
     ]
 

@@ -1,29 +1,26 @@
 """Reading records for the explorer: the records view's finder, display names, columns.
 
-``RecordFinder`` is the one seam the search API plugs into: today it pages records by id
-(``ObjectService.list_page``, keyset) and, given a text, keeps those with a property value
-containing it, scanning at most ``SCAN_LIMIT`` records per page shown; an id finds its
-record directly. Once ``/crm/v3/objects/{type}/search`` exists, ``find`` becomes one
-call of the search service with the same ``Found`` result, and the view stays as it is.
+``RecordFinder`` is the one place that decides how the records view finds records: with
+no text it pages records by id (``ObjectService.list_page``, keyset, no result cap); with
+a text it is one call of the search service (``SearchService.search``, the code of
+``POST /crm/v3/objects/{type}/search``): a record id becomes ``hs_object_id EQ``, any
+other text the free-text ``query``, paged with the search API's own ``after``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import ObjectService, parse_id
 from assocdb.domain.objecttypes import ObjectType
-from assocdb.errors import ObjectNotFound
+from assocdb.domain.search import FilterInput, SearchInput, SearchService
 
-__all__ = ["PAGE_SIZES", "SCAN_LIMIT", "Found", "RecordFinder", "default_columns", "title_of"]
+__all__ = ["PAGE_SIZES", "Found", "RecordFinder", "default_columns", "search_input", "title_of"]
 
 PAGE_SIZES = (10, 25, 50, 100)
-SCAN_LIMIT = 2_000
-"""Records read to answer one page of a text filter: the page's time stays bounded on a
-portal of any size; the page says how far it got and continues from there."""
-_SCAN_CHUNK = 500
+"""A page a person reads; all within the search API's own limit of 200."""
 
 _TITLES: dict[str, tuple[tuple[str, ...], ...]] = {
     "0-1": (("firstname", "lastname"), ("email",)),
@@ -60,56 +57,43 @@ def property_names(objects: Iterable[CrmObject]) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Found:
     records: list[CrmObject]
-    next_after: int | None
-    scanned: int
-    """Records read to build this page (a text filter reads more than it shows)."""
-
-
-def _matches(obj: CrmObject, needle: str) -> bool:
-    return any(needle in value.casefold() for value in obj.properties.values())
+    next_after: str | None
+    """The next page's cursor: a record id when listing, the search API's opaque
+    ``after`` when finding."""
+    total: int | None
+    """Matches in all (the search API's ``total``); None when listing every record."""
 
 
 class RecordFinder:
-    def __init__(self, objects: ObjectService) -> None:
+    def __init__(self, objects: ObjectService, search: SearchService) -> None:
         self.objects = objects
+        self.search = search
 
     async def find(
-        self, portal_id: int, object_type: ObjectType, text: str, after: int | None, limit: int
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        text: str,
+        after: str | None,
+        limit: int,
+        columns: Sequence[str] = (),
     ) -> Found:
         text = text.strip()
         if not text:
-            page = await self.objects.list_page(portal_id, object_type, _after(after), limit)
-            return Found([r.obj for r in page.records], page.next_after, len(page.records))
-        object_id = parse_id(text)
-        if object_id is not None:
-            return await self._by_id(portal_id, object_type, text)
-        return await self._scan(portal_id, object_type, text.casefold(), after, limit)
-
-    async def _by_id(self, portal_id: int, object_type: ObjectType, text: str) -> Found:
-        try:
-            record = await self.objects.get(portal_id, object_type, text)
-        except ObjectNotFound:
-            return Found([], None, 0)
-        return Found([record.obj], None, 1)
-
-    async def _scan(
-        self, portal_id: int, object_type: ObjectType, needle: str, after: int | None, limit: int
-    ) -> Found:
-        found: list[CrmObject] = []
-        scanned = 0
-        cursor = _after(after)
-        while True:
-            page = await self.objects.list_page(portal_id, object_type, cursor, _SCAN_CHUNK)
-            for record in page.records:
-                scanned += 1
-                if _matches(record.obj, needle):
-                    found.append(record.obj)
-                    if len(found) == limit:  # keyset: continue just after this record
-                        return Found(found, record.obj.object_id + 1, scanned)
-            if page.next_after is None or scanned >= SCAN_LIMIT:
-                return Found(found, page.next_after, scanned)
-            cursor = str(page.next_after)
+            # Listing pages by id with no cap; search stops at 10,000 results.
+            page = await self.objects.list_page(portal_id, object_type, after, limit)
+            following = None if page.next_after is None else str(page.next_after)
+            return Found([r.obj for r in page.records], following, None)
+        request = search_input(text, after, limit, columns)
+        found = await self.search.search(portal_id, object_type, request)
+        return Found(found.records, found.next_after, found.total)
 
 
-def _after(after: int | None) -> str | None:
-    return None if after is None else str(after)
+def search_input(text: str, after: str | None, limit: int, columns: Sequence[str]) -> SearchInput:
+    """What the find box asks the search API: a record id is ``hs_object_id EQ``, any
+    other text the free-text ``query`` (every word a prefix of a searchable property)."""
+    properties = tuple(columns) or None
+    if parse_id(text) is not None:
+        by_id = ((FilterInput("hs_object_id", "EQ", value=text),),)
+        return SearchInput(filter_groups=by_id, properties=properties, limit=limit, after=after)
+    return SearchInput(query=text, properties=properties, limit=limit, after=after)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -21,6 +22,9 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["thousands"] = lambda n: f"{n:,}"
+env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime(
+    "%Y-%m-%d %H:%M:%S UTC"
+)
 
 # Only our own files run: no inline script, no eval, no other origin. Styles may be
 # inline because cytoscape.js positions its canvas with style attributes.

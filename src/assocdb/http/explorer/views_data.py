@@ -136,11 +136,14 @@ async def records_page(request: Request) -> Response:
     found = await portal(request)
     the_type = object_type(request)
     limit = int_param(request, "limit", 25, PAGE_SIZES)
-    after = int_param(request, "after", 0) or None
+    # A cursor from a previous page (a record id, or the search API's opaque ``after``,
+    # which the search service checks); 200 characters is far above either.
+    after = request.query_params.get("after", "")[:200] or None
     text = request.query_params.get("q", "")[:200]
-    finder = RecordFinder(services(request).objects)
-    page = await finder.find(found.portal_id, the_type, text, after, limit)
     columns = _columns(request, the_type)
+    svc = services(request)
+    finder = RecordFinder(svc.objects, svc.search)
+    page = await finder.find(found.portal_id, the_type, text, after, limit, columns)
     context = {
         "portal": found,
         "type": the_type,

@@ -1,4 +1,4 @@
-"""Explorer views of the test harness: the live request log, fault rules, deliveries.
+"""Explorer views of the test harness: the live request log and the fault rules.
 
 Like ``GET /_assocdb/requests``, the log and the fault rules are this worker's: with
 ``--workers 2`` each worker has its own (docs/explorer.md).
@@ -22,7 +22,6 @@ from assocdb.http.faults import FaultRule
 __all__ = [
     "add_fault",
     "clear_faults",
-    "deliveries_page",
     "exchange_detail",
     "faults_page",
     "remove_fault",
@@ -176,8 +175,3 @@ async def remove_fault(request: Request) -> Response:
 async def clear_faults(request: Request) -> Response:
     harness(request).faults.clear()
     return _faults_response(request, _faults_context(request))
-
-
-@view
-async def deliveries_page(request: Request) -> Response:
-    return render(request, "deliveries.html", {})
