@@ -110,12 +110,6 @@ class MergeService:
         """The record a merged id now resolves to (the hook ``ObjectService.get`` calls)."""
         return await self.merges.merged_into(portal_id, object_type.type_id, object_id)
 
-    async def _live(self, portal_id: int, object_type: ObjectType, object_id: int) -> CrmObject:
-        found = await self.store.get_objects(portal_id, object_type.type_id, [object_id])
-        if not found:
-            raise object_not_found(str(object_id))
-        return found[0]
-
     # -- merge ------------------------------------------------------------------------
 
     async def merge(
