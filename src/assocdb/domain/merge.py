@@ -3,13 +3,16 @@
 Merge (https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/post-crm-v3-objects-contacts-merge):
 ``primaryObjectId`` is "the record that the merge will generally set as the current value":
 its values win, and properties it lacks take the merged record's values. The merged
-record's associations move to the primary (through ``AssociationService``, so inverse
-edges, Primary flags and limits hold), the merged record is deleted for good, and its id
-keeps resolving to the primary (``GET /crm/v3/objects/{type}/{mergedId}`` reads the
+record's associations move to the primary (through ``WritePlan``, the association write
+path, so inverse edges, Primary flags and limits hold), the merged record is deleted for
+good, and its id keeps resolving to the primary (``GET /crm/v3/objects/{type}/{mergedId}`` reads the
 primary), which lists it in ``hs_merged_object_ids``.
 
 GDPR delete (https://developers.hubspot.com/docs/api/crm/contacts, "GDPR delete"): the
 contact, live or archived, and every association it has are removed and cannot be restored.
+
+Both run as one unit of work (``store.transaction``, docs/transactions.md): a failure or a
+crash midway leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from assocdb.domain.associations import AssociationService, CreateInput
+from assocdb.domain.associations import AssociationService, CreateInput, WritePlan
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, TypeSet
 from assocdb.domain.objects import ObjectService, computed_properties, object_not_found
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, TypeKey, defined_pair
-from assocdb.domain.store import Store
+from assocdb.domain.store import Store, StoreTx
+from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["MergeService", "MergeStore", "merged_properties"]
@@ -34,27 +38,16 @@ MERGED_IDS = "hs_merged_object_ids"
 ADDITIONAL_EMAILS = "hs_additional_emails"
 """Merging contacts keeps the merged contact's email as an additional email of the primary
 (https://knowledge.hubspot.com/records/merge-records)."""
-EDGE_PAGE = 1000
-"""Edges read per query while moving a merged record's associations."""
 MAX_EMAIL_MATCHES = 100
 """A GDPR delete by email removes at most this many contacts sharing the address."""
 
 
 @runtime_checkable
 class MergeStore(Protocol):
-    """Storage port of merges and GDPR deletes (storage/{sqlite,postgres}_merges.py)."""
-
-    async def record_merge(
-        self, portal_id: int, object_type: str, merged_id: int, primary_id: int, now_ms: int
-    ) -> None:
-        """``merged_id`` (and every id merged into it before) now resolves to ``primary_id``."""
-        ...
+    """Storage port of merges and GDPR deletes (storage/{sqlite,postgres}_merges.py): the
+    reads outside a unit of work. Every write is a ``StoreTx`` operation."""
 
     async def merged_into(self, portal_id: int, object_type: str, object_id: int) -> int | None: ...
-
-    async def forget_record(self, portal_id: int, object_type: str, object_id: int) -> None:
-        """GDPR: delete the archived copy and every merge row naming the record."""
-        ...
 
     async def ids_with_email(self, portal_id: int, email: str, limit: int) -> list[int]:
         """Live contacts whose ``email`` property equals ``email`` case-insensitively (a scan
@@ -117,17 +110,14 @@ class MergeService:
         """The record a merged id now resolves to (the hook ``ObjectService.get`` calls)."""
         return await self.merges.merged_into(portal_id, object_type.type_id, object_id)
 
-    async def _live(self, portal_id: int, object_type: ObjectType, object_id: int) -> CrmObject:
-        found = await self.store.get_objects(portal_id, object_type.type_id, [object_id])
-        if not found:
-            raise object_not_found(str(object_id))
-        return found[0]
-
     # -- merge ------------------------------------------------------------------------
 
     async def merge(
         self, portal_id: int, object_type: ObjectType, primary_raw: str, merged_raw: str
     ) -> CrmObject:
+        """One unit of work (docs/transactions.md): the checks, the moved associations, the
+        purge of the merged record, its alias and the primary's new values commit
+        together or not at all."""
         primary_id = _parse(primary_raw, "primaryObjectId")
         merged_id = _parse(merged_raw, "objectIdToMerge")
         if primary_id == merged_id:
@@ -135,61 +125,65 @@ class MergeService:
                 f"Cannot merge {object_type.name} {primary_id} with itself.",
                 context={"objectIdToMerge": [merged_raw]},
             )
-        primary = await self._live(portal_id, object_type, primary_id)
-        merged = await self._live(portal_id, object_type, merged_id)
-        await self._move_associations(portal_id, object_type, primary_id, merged_id)
-        # The merged record goes for good: purged with its remaining edges, not archived.
-        await self.store.archive_objects(
-            portal_id, object_type.type_id, [merged_id], now_ms(), purge=True
-        )
-        await self.merges.record_merge(
-            portal_id, object_type.type_id, merged_id, primary_id, now_ms()
-        )
-        values = merged_properties(object_type, primary, merged)
-        (updated,) = await self.store.update_objects(
-            portal_id, object_type.type_id, [(primary_id, values)], now_ms()
-        )
-        return updated
+        type_id = object_type.type_id
+        async with self.store.transaction(portal_id) as tx:
+            moved = await _edges(tx, type_id, merged_id)
+            await tx.lock_pairs([(type_id, to) for to in moved], exclusive=False)
+            # Both records and every record the merged one is associated with, in one
+            # call (one global order). With the merged record locked no writer can add or
+            # remove its edges, so the second read below is final.
+            neighbours = [(to, i) for to, edges in moved.items() for i, _ in edges]
+            await tx.lock_records([(type_id, primary_id), (type_id, merged_id), *neighbours])
+            primary = await tx.get_object(type_id, primary_id)
+            if primary is None:
+                raise object_not_found(str(primary_id))
+            merged = await tx.get_object(type_id, merged_id)
+            if merged is None:
+                raise object_not_found(str(merged_id))
+            final = await _edges(tx, type_id, merged_id)
+            if extra := [(type_id, to) for to in final if to not in moved]:
+                # Only on PostgreSQL, when an association to a new object type was written
+                # between the first read and the record lock: that pair is locked late.
+                await tx.lock_pairs(extra, exclusive=False)
+            for to_type_id, edges in final.items():
+                await self._move(tx, object_type, to_type_id, edges, primary_id)
+            now = now_ms()
+            # The merged record goes for good: purged with its remaining edges, not archived.
+            await tx.purge_objects(type_id, [merged_id])
+            await tx.add_merge(type_id, merged_id, primary_id, now)
+            values = merged_properties(object_type, primary, merged)
+            properties = {**primary.properties, **{k: v for k, v in values.items() if v}}
+            await tx.write_properties(type_id, primary_id, properties, now)
+            if tx.events is not None:  # webhooks: the same events as the steps used to emit
+                changed = {k: v for k, v in values.items() if primary.properties.get(k) != v}
+                object_changes(tx.events, type_id, merged_id, "deletion", now)
+                object_changes(tx.events, type_id, primary_id, "update", now, changed)
+        return CrmObject(portal_id, type_id, primary_id, properties, primary.created_at_ms, now)
 
-    async def _edges(
-        self, portal_id: int, object_type: ObjectType, object_id: int
-    ) -> dict[str, list[tuple[int, TypeSet]]]:
-        """Every edge of one record, by to-type, in keyset pages of ``EDGE_PAGE``."""
-        by_type: dict[str, list[tuple[int, TypeSet]]] = {}
-        after: tuple[str, int, str, int] = (object_type.type_id, object_id, "", -1)
-        while True:
-            rows = await self.store.scan_edges(portal_id, after, EDGE_PAGE)
-            mine = [r for r in rows if r[0] == object_type.type_id and r[1] == object_id]
-            for _, _, to_type, to_id, types in mine:
-                by_type.setdefault(to_type, []).append((to_id, types))
-            if len(mine) < EDGE_PAGE:
-                return by_type
-            last = mine[-1]
-            after = (last[0], last[1], last[2], last[3])
-
-    async def _move_associations(
-        self, portal_id: int, object_type: ObjectType, primary_id: int, merged_id: int
+    async def _move(
+        self,
+        tx: StoreTx,
+        object_type: ObjectType,
+        to_type_id: str,
+        edges: Sequence[tuple[int, TypeSet]],
+        primary_id: int,
     ) -> None:
-        """Give the primary every association of the merged record. A Primary type the
-        primary already has stays the primary's own; an association between the two
-        records themselves is dropped; an association a portal limit refuses is dropped
-        [inferred: HubSpot documents neither case]."""
-        moved = await self._edges(portal_id, object_type, merged_id)
-        if not moved:
-            return
-        own = await self._edges(portal_id, object_type, primary_id)
-        for to_type_id, edges in moved.items():
-            to_type = resolve_object_type(to_type_id)
-            taken = _primary_keys(object_type.type_id, to_type_id, own.get(to_type_id, []))
-            inputs = [
-                CreateInput(primary_id, to_id, tuple(k for k in types if k not in taken))
-                for to_id, types in edges
-                if not (to_type_id == object_type.type_id and to_id == primary_id)
-            ]
-            if inputs:
-                await self.associations.set_types(
-                    portal_id, object_type, to_type, inputs, replace=False
-                )
+        """Give the primary the merged record's associations to one object type, through
+        the association write path on ``tx``. A Primary type the primary already has
+        stays the primary's own; an association between the two records themselves is
+        dropped; an association a portal limit refuses is dropped [inferred: HubSpot
+        documents neither case]."""
+        own = await tx.edges_from(object_type.type_id, to_type_id, [primary_id])
+        taken = _primary_keys(object_type.type_id, to_type_id, [(t, ts) for _, t, ts in own])
+        inputs = [
+            CreateInput(primary_id, to_id, tuple(k for k in types if k not in taken))
+            for to_id, types in edges
+            if not (to_type_id == object_type.type_id and to_id == primary_id)
+        ]
+        if inputs:
+            plan = await WritePlan.open(tx, object_type, resolve_object_type(to_type_id))
+            await plan.set_all(inputs, replace=False)
+            await plan.flush()
 
     # -- GDPR delete ------------------------------------------------------------------
 
@@ -197,7 +191,8 @@ class MergeService:
         self, portal_id: int, object_type: ObjectType, raw_id: str, id_property: str | None
     ) -> None:
         """Remove contacts for good: by id, or every contact with the email when
-        ``idProperty=email``. 404 when nothing matches."""
+        ``idProperty=email``. 404 when nothing matches. The check and every deletion run
+        in one unit of work."""
         if object_type.type_id != CONTACT:
             raise ValidationError("GDPR delete is available for contacts only.")
         if id_property in (None, "", "hs_object_id"):
@@ -209,24 +204,32 @@ class MergeService:
                 f"Invalid idProperty '{id_property[:40]}': use email or leave it out.",
                 context={"idProperty": [id_property[:40]]},
             )
-        ids = await self._known(portal_id, object_type, ids)
-        if not ids:
-            raise ObjectNotFound(
-                f"No contact with {id_property or 'id'} {raw_id[:100]} exists.",
-                context={"objectId": [raw_id[:100]]},
-            )
-        await self.store.archive_objects(portal_id, CONTACT, ids, now_ms(), purge=True)
-        for object_id in ids:
-            await self.merges.forget_record(portal_id, CONTACT, object_id)
+        async with self.store.transaction(portal_id) as tx:
+            await tx.lock_records([(CONTACT, i) for i in ids])
+            live = await tx.existing_object_ids(CONTACT, ids)
+            archived = await tx.archived_object_ids(CONTACT, ids)
+            known = [i for i in dict.fromkeys(ids) if i in live or i in archived]
+            if not known:
+                raise ObjectNotFound(
+                    f"No contact with {id_property or 'id'} {raw_id[:100]} exists.",
+                    context={"objectId": [raw_id[:100]]},
+                )
+            await tx.purge_objects(CONTACT, known)
+            await tx.forget_objects(CONTACT, known)
+            if tx.events is not None:  # webhooks: a deletion for each live contact, as before
+                now = now_ms()
+                for object_id in known:
+                    if object_id in live:
+                        object_changes(tx.events, CONTACT, object_id, "deletion", now)
 
-    async def _known(
-        self, portal_id: int, object_type: ObjectType, ids: Sequence[int]
-    ) -> list[int]:
-        live = {o.object_id for o in await self.store.get_objects(portal_id, CONTACT, ids)}
-        archived = {
-            o.object_id for o, _ in await self.store.get_archived_objects(portal_id, CONTACT, ids)
-        }
-        return [i for i in ids if i in live or i in archived]
+
+async def _edges(tx: StoreTx, type_id: str, object_id: int) -> dict[str, list[tuple[int, TypeSet]]]:
+    """Every edge of one record, by to-type, as ``tx`` sees it."""
+    by_type: dict[str, list[tuple[int, TypeSet]]] = {}
+    for to_type_id in await tx.edge_to_types(type_id, object_id):
+        rows = await tx.edges_from(type_id, to_type_id, [object_id])
+        by_type[to_type_id] = [(to_id, types) for _, to_id, types in rows]
+    return by_type
 
 
 def _primary_keys(

@@ -130,8 +130,39 @@ class StoreTx(Protocol):
         ...
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
-        """Delete records created in this transaction that must not be kept (they have no
-        edges yet: edges are written at the end of the unit of work)."""
+        """Delete records for good, with every association of each, both directions (no
+        webhook events: the caller emits what it must). Merge and GDPR delete use it for
+        existing records; creates for records that must not be kept."""
+        ...
+
+    # -- merge and GDPR delete (domain/merge.py) ------------------------------------------
+
+    async def edge_to_types(self, object_type: str, object_id: int) -> list[str]:
+        """The object types a record has associations to, sorted."""
+        ...
+
+    async def get_object(self, object_type: str, object_id: int) -> CrmObject | None:
+        """A live record as this transaction sees it (lock it first to hold it)."""
+        ...
+
+    async def write_properties(
+        self, object_type: str, object_id: int, properties: Mapping[str, str], now_ms: int
+    ) -> None:
+        """Replace a live record's properties (the whole set) and its modification time."""
+        ...
+
+    async def add_merge(
+        self, object_type: str, merged_id: int, primary_id: int, now_ms: int
+    ) -> None:
+        """``merged_id`` (and every id merged into it before) now resolves to ``primary_id``."""
+        ...
+
+    async def archived_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]:
+        """The ids among ``ids`` that have an archived copy."""
+        ...
+
+    async def forget_objects(self, object_type: str, ids: Sequence[int]) -> None:
+        """GDPR: delete the archived copies and every merge alias naming the records."""
         ...
 
 

@@ -96,6 +96,24 @@ PURGE_ARCHIVED = (
     "DELETE FROM archived_objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
 )
 
+# -- merge and GDPR delete inside the unit of work (storage/{sqlite,postgres}_merges.py) ----
+
+EDGE_TO_TYPES = (
+    "SELECT DISTINCT to_type FROM associations WHERE portal_id = ? AND from_type = ?"
+    " AND from_id = ? ORDER BY to_type"
+)
+OBJECT_READ = (
+    "SELECT object_id, properties, created_at_ms, updated_at_ms FROM objects"
+    " WHERE portal_id = ? AND object_type = ? AND object_id = ?"
+)
+OBJECT_WRITE_PROPERTIES = (
+    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
+    " AND object_type = ? AND object_id = ?"
+)
+ARCHIVED_EXISTS = (
+    "SELECT 1 FROM archived_objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
+)
+
 # -- custom object schemas ----------------------------------------------------------------
 
 SCHEMAS_READ = "SELECT body FROM custom_schemas WHERE portal_id = ? ORDER BY type_id"

@@ -32,7 +32,7 @@ from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
-from assocdb.storage.postgres_merges import PostgresMerges
+from assocdb.storage.postgres_merges import PostgresMerges, PostgresMergeTx
 from assocdb.storage.postgres_objects import PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
@@ -163,7 +163,7 @@ class PostgresStore(
         self.sinks.committed(tx.events)
 
 
-class _PostgresTx(PostgresTxCore):
+class _PostgresTx(PostgresMergeTx, PostgresTxCore):
     """The unit of work: graph, label, limit and record operations. Other areas add a
     mixin (a ``PostgresTxCore`` subclass in their own module) to these bases."""
 

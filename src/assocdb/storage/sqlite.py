@@ -26,7 +26,7 @@ from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
 from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
-from assocdb.storage.sqlite_merges import SQLiteMerges
+from assocdb.storage.sqlite_merges import SQLiteMerges, SQLiteMergeTx
 from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_owners import SQLiteOwners
 from assocdb.storage.sqlite_pipelines import SQLitePipelines
@@ -171,7 +171,7 @@ class SQLiteStore(
         self.sinks.committed(tx.events)
 
 
-class _SQLiteTx(SQLiteTxCore):
+class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
     """The unit of work: graph, label, limit and record operations. Other areas add a
     mixin (a ``SQLiteTxCore`` subclass in their own module) to these bases."""
 
