@@ -21,7 +21,7 @@ from assocdb.http.crm import account, associations_v3, merge, owners, pipelines,
 from assocdb.http.crm import properties as crm_properties
 from assocdb.http.crm import search as crm_search
 from assocdb.http.handlers import associations as assoc
-from assocdb.http.handlers import labels, objects, service
+from assocdb.http.handlers import labels, objects, service, upsert
 from assocdb.http.operation import Handler, Operation, QueryParam
 from assocdb.http.schemas import (
     AssociationSpec,
@@ -62,6 +62,11 @@ from assocdb.http.schemas_objects import (
     ObjectCreate,
     ObjectUpdateBody,
     SimplePublicObject,
+)
+from assocdb.http.schemas_upsert import (
+    BatchResponseUpsert,
+    BatchResponseUpsertWithErrors,
+    BatchUpsertObjects,
 )
 from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope
 from assocdb.http.webhooks import handlers as webhooks
@@ -514,6 +519,21 @@ OBJECTS = ApiFamily(
             request=BatchUpdateObjects,
             batch_limit=MAX_OBJECT_BATCH_INPUTS,
             responses=_OBJECT_BATCH,
+        ),
+        # Create or update by a unique property's value (docs/crm.md, "Records by unique
+        # value"); HubSpot serves it on both path forms:
+        # https://developers.hubspot.com/docs/api-reference/2026-03/crm/objects/contacts/batch/upsert-contacts
+        Operation(
+            "POST",
+            _O + "/batch/upsert",
+            upsert.batch_upsert,
+            "objects_batch_upsert",
+            "Create or update up to 100 records by a unique property value",
+            _OBJECTS,
+            access="write",
+            request=BatchUpsertObjects,
+            batch_limit=MAX_OBJECT_BATCH_INPUTS,
+            responses={200: BatchResponseUpsert, 207: BatchResponseUpsertWithErrors},
         ),
         Operation(
             "POST",
