@@ -193,3 +193,14 @@ def test_upsert_setting_another_records_unique_value_is_409(api: Api, token: str
     assert response.json()["message"] == (
         f"Contact already exists. Existing ID: {taken.json()['id']}"
     )
+
+
+def test_upsert_with_an_empty_value_is_400(api: Api, token: str) -> None:
+    response = api.post(
+        f"{V3}/contacts/batch/upsert",
+        token,
+        {"inputs": [{"id": "", "idProperty": "email", "properties": {"firstname": "A"}}]},
+    )
+    assert response.status_code == 400
+    assert response.json()["category"] == "VALIDATION_ERROR"
+    assert api.get(f"{V3}/contacts", token).json()["results"] == []

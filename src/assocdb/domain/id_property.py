@@ -99,6 +99,13 @@ class UpsertOutcome:
 
 
 def _duplicates(inputs: Sequence[UpsertInput]) -> None:
+    """A value named twice, or an empty one (it could only create a record without the
+    value, which no later upsert would find), is a 400 before anything is written."""
+    if any(not item.value for item in inputs):
+        raise ValidationError(
+            "Every input needs an id: the idProperty value (or record id) to upsert.",
+            context={"id": [""]},
+        )
     seen: set[tuple[str | None, str]] = set()
     doubled: list[str] = []
     for item in inputs:
