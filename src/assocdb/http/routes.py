@@ -424,6 +424,9 @@ _READ_QUERY = (
     QueryParam("archived", "string", "true: read archived records instead."),
 )
 _OBJECT_BATCH = {200: BatchResponseObjects, 207: BatchResponseObjectsWithErrors}
+_ID_PROPERTY = QueryParam(
+    "idProperty", "string", "A unique property (e.g. email) whose value the path's id is."
+)
 
 OBJECTS = ApiFamily(
     "CRM objects v3",
@@ -461,7 +464,7 @@ OBJECTS = ApiFamily(
             "Read a record, optionally with the ids of its associated records",
             _OBJECTS,
             responses={200: SimplePublicObject},
-            query=_READ_QUERY,
+            query=(*_READ_QUERY, _ID_PROPERTY),
         ),
         Operation(
             "PATCH",
@@ -473,6 +476,7 @@ OBJECTS = ApiFamily(
             access="write",
             request=ObjectUpdateBody,
             responses={200: SimplePublicObject},
+            query=(_ID_PROPERTY,),
         ),
         Operation(
             "DELETE",
@@ -483,6 +487,7 @@ OBJECTS = ApiFamily(
             _OBJECTS,
             access="write",
             responses={204: None},
+            query=(_ID_PROPERTY,),
         ),
         Operation(
             "POST",
