@@ -204,3 +204,21 @@ def test_upsert_with_an_empty_value_is_400(api: Api, token: str) -> None:
     assert response.status_code == 400
     assert response.json()["category"] == "VALIDATION_ERROR"
     assert api.get(f"{V3}/contacts", token).json()["results"] == []
+
+
+def test_upsert_of_an_archived_records_value_creates_a_new_record(api: Api, token: str) -> None:
+    made = api.post(f"{V3}/contacts", token, {"properties": {"email": "gone@example.com"}})
+    old = made.json()["id"]
+    deleted = api.client.delete(
+        f"{V3}/contacts/{old}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert deleted.status_code == 204
+    response = api.post(
+        f"{V3}/contacts/batch/upsert",
+        token,
+        {"inputs": [{"id": "gone@example.com", "idProperty": "email", "properties": {}}]},
+    )
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["new"] is True
+    assert result["id"] != old
