@@ -91,6 +91,9 @@ OBJECTS: list[tuple[str, str, Rule]] = [
     ("POST", "{c}/{{objectType}}/batch/read", "read"),
     ("POST", "{c}/{{objectType}}/batch/update", "write"),
     ("POST", "{c}/{{objectType}}/batch/archive", "write"),
+    # Upsert by a unique property value, e.g.
+    # https://developers.hubspot.com/docs/api-reference/2026-03/crm/objects/contacts/batch/upsert-contacts
+    ("POST", "{c}/{{objectType}}/batch/upsert", "write"),
     # Search reads: https://developers.hubspot.com/docs/guides/api/crm/search
     ("POST", "{c}/{{objectType}}/search", "read"),
 ]

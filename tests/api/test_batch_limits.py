@@ -25,6 +25,7 @@ ITEMS: dict[str, dict[str, Any]] = {
     "BatchReadObjects": {"id": "1"},
     "BatchUpdateObjects": {"id": "1", "properties": {}},
     "BatchArchiveObjects": {"id": "1"},
+    "BatchUpsertObjects": {"id": "a@example.com", "idProperty": "email", "properties": {}},
     "BatchReadV3": {"id": "1"},
     "BatchWriteV3": {"from": {"id": "1"}, "to": {"id": "2"}, "type": "contact_to_contact"},
     "BatchPropertyCreate": {
@@ -49,13 +50,14 @@ def test_every_batch_route_declares_its_limit() -> None:
         op.operation_id
         for op in OPERATIONS
         if re.search(
-            r"/batch/(read|create|update|archive|labels/archive|associate/default)$", op.path
+            r"/batch/(read|create|update|upsert|archive|labels/archive|associate/default)$",
+            op.path,
         )
         and "/definitions/configurations/" not in op.path
         and not op.path.startswith("/webhooks/")  # its bound: tests/webhooks
     }
     assert {op.operation_id for op in LIMITED} == batch
-    assert len(batch) == 18 + 3 + 3  # + v3 associations' and properties' batch operations
+    assert len(batch) == 18 + 3 + 3 + 2  # + v3 associations', properties', upsert's
 
 
 def test_each_declared_batch_limit_is_the_enforced_one(api: Api) -> None:

@@ -842,14 +842,16 @@ def test_batch_read_of_existing_ids_is_a_200(api: Api, token: str) -> None:
     ]
 
 
-def test_batch_read_by_another_id_property_is_a_400(api: Api, token: str) -> None:
+def test_batch_read_by_a_property_that_is_not_unique_is_a_400(api: Api, token: str) -> None:
+    # By a unique property (email) it reads: tests/api/test_id_property.py.
     response = api.post(
         f"{V3}/contacts/batch/read",
         token,
-        {"inputs": [{"id": "a@example.com"}], "idProperty": "email"},
+        {"inputs": [{"id": "Ada"}], "idProperty": "firstname"},
     )
 
     assert response.status_code == 400
+    assert response.json()["context"] == {"idProperty": ["firstname"]}
 
 
 @PREFIXES

@@ -76,6 +76,9 @@ def body_for(request_type: str, a: PortalA) -> Any:
             "inputs": [{"id": str(a.company), "properties": {"name": "Renamed by B"}}]
         },
         "BatchArchiveObjects": {"inputs": [{"id": str(a.company)}, {"id": str(a.contact)}]},
+        "BatchUpsertObjects": {
+            "inputs": [{"id": str(a.company), "properties": {"name": "Renamed by B"}}]
+        },
         # CRM resources of issue 13 (http/crm/).
         "BatchReadV3": {"inputs": [{"id": str(a.company)}]},
         "BatchWriteV3": {

@@ -21,7 +21,7 @@ from assocdb.http.crm import account, associations_v3, merge, owners, pipelines,
 from assocdb.http.crm import properties as crm_properties
 from assocdb.http.crm import search as crm_search
 from assocdb.http.handlers import associations as assoc
-from assocdb.http.handlers import labels, objects, service
+from assocdb.http.handlers import labels, objects, service, upsert
 from assocdb.http.operation import Handler, Operation, QueryParam
 from assocdb.http.schemas import (
     AssociationSpec,
@@ -62,6 +62,11 @@ from assocdb.http.schemas_objects import (
     ObjectCreate,
     ObjectUpdateBody,
     SimplePublicObject,
+)
+from assocdb.http.schemas_upsert import (
+    BatchResponseUpsert,
+    BatchResponseUpsertWithErrors,
+    BatchUpsertObjects,
 )
 from assocdb.http.scopes import CRM_OBJECT_SCOPES, AnyScope
 from assocdb.http.webhooks import handlers as webhooks
@@ -419,6 +424,9 @@ _READ_QUERY = (
     QueryParam("archived", "string", "true: read archived records instead."),
 )
 _OBJECT_BATCH = {200: BatchResponseObjects, 207: BatchResponseObjectsWithErrors}
+_ID_PROPERTY = QueryParam(
+    "idProperty", "string", "A unique property (e.g. email) whose value the path's id is."
+)
 
 OBJECTS = ApiFamily(
     "CRM objects v3",
@@ -456,7 +464,7 @@ OBJECTS = ApiFamily(
             "Read a record, optionally with the ids of its associated records",
             _OBJECTS,
             responses={200: SimplePublicObject},
-            query=_READ_QUERY,
+            query=(*_READ_QUERY, _ID_PROPERTY),
         ),
         Operation(
             "PATCH",
@@ -468,6 +476,7 @@ OBJECTS = ApiFamily(
             access="write",
             request=ObjectUpdateBody,
             responses={200: SimplePublicObject},
+            query=(_ID_PROPERTY,),
         ),
         Operation(
             "DELETE",
@@ -478,6 +487,7 @@ OBJECTS = ApiFamily(
             _OBJECTS,
             access="write",
             responses={204: None},
+            query=(_ID_PROPERTY,),
         ),
         Operation(
             "POST",
@@ -514,6 +524,21 @@ OBJECTS = ApiFamily(
             request=BatchUpdateObjects,
             batch_limit=MAX_OBJECT_BATCH_INPUTS,
             responses=_OBJECT_BATCH,
+        ),
+        # Create or update by a unique property's value (docs/crm.md, "Records by unique
+        # value"); HubSpot serves it on both path forms:
+        # https://developers.hubspot.com/docs/api-reference/2026-03/crm/objects/contacts/batch/upsert-contacts
+        Operation(
+            "POST",
+            _O + "/batch/upsert",
+            upsert.batch_upsert,
+            "objects_batch_upsert",
+            "Create or update up to 100 records by a unique property value",
+            _OBJECTS,
+            access="write",
+            request=BatchUpsertObjects,
+            batch_limit=MAX_OBJECT_BATCH_INPUTS,
+            responses={200: BatchResponseUpsert, 207: BatchResponseUpsertWithErrors},
         ),
         Operation(
             "POST",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from starlette.responses import Response
 
 from assocdb.domain.associations import TypeRef
+from assocdb.domain.id_property import by_record_id, resolve_ids
 from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import (
     MAX_BATCH_INPUTS,
@@ -23,6 +24,7 @@ from assocdb.domain.objects import (
     ObjectUpdate,
     Record,
     date_properties,
+    object_not_found,
     objects_not_found,
     read_property_names,
 )
@@ -243,11 +245,10 @@ async def create(call: Call) -> Response:
 
 async def get_by_id(call: Call) -> Response:
     object_type = call.types["objectType"]
-    _check_id_property(call.request.query_params.get("idProperty"))
     record = await call.services.objects.get(
         call.portal_id,
         object_type,
-        call.request.path_params["objectId"],
+        await _path_id(call, object_type),
         archived=_flag(call, "archived"),
     )
     names = read_property_names(object_type, _query_list(call, "properties"))
@@ -305,11 +306,10 @@ async def update(call: Call) -> Response:
     """200 with the updated record; a missing record is a 404."""
     body = await call.body(ObjectUpdateBody)
     object_type = call.types["objectType"]
-    _check_id_property(call.request.query_params.get("idProperty"))
     obj = await call.services.objects.update(
         call.portal_id,
         object_type,
-        call.request.path_params["objectId"],
+        await _path_id(call, object_type),
         _properties(body.properties),
     )
     return call.json(_object(obj, object_type))
@@ -318,8 +318,13 @@ async def update(call: Call) -> Response:
 async def archive(call: Call) -> Response:
     """204; the record's associations go with it. A record that does not exist is a 204
     too: HubSpot's archive is idempotent (n8n-io/n8n PR #3219 comment of 2022-05-31)."""
-    object_id = call.path_id("objectId")
-    await call.services.objects.archive(call.portal_id, call.types["objectType"], [object_id])
+    object_type = call.types["objectType"]
+    if by_record_id(call.request.query_params.get("idProperty")):
+        ids = [call.path_id("objectId")]
+    else:
+        raw = call.request.path_params["objectId"]
+        ids = list((await _lookup(call, object_type, _id_property(call), [raw])).values())
+    await call.services.objects.archive(call.portal_id, object_type, ids)
     return Response(status_code=204)
 
 
@@ -351,14 +356,14 @@ async def batch_read(call: Call) -> Response:
     """
     body = await call.body(BatchReadObjects)
     _check_count(len(body.inputs))
-    _check_id_property(body.idProperty)
     object_type = call.types["objectType"]
-    records, missing = await call.services.objects.read_many(
-        call.portal_id,
-        object_type,
-        [str(i.id) for i in body.inputs],
-        archived=_flag(call, "archived"),
-    )
+    raw_ids = [str(i.id) for i in body.inputs]
+    if by_record_id(body.idProperty):
+        records, missing = await call.services.objects.read_many(
+            call.portal_id, object_type, raw_ids, archived=_flag(call, "archived")
+        )
+    else:
+        records, missing = await _read_by_value(call, object_type, body.idProperty, raw_ids)
     names = read_property_names(object_type, body.properties or None)
     results = [_read(r, object_type, names) for r in records]
     return _batch(call, results, [missing] if missing else [], 200)
@@ -369,9 +374,19 @@ async def batch_update(call: Call) -> Response:
     body = await call.body(BatchUpdateObjects)
     _check_count(len(body.inputs))
     object_type = call.types["objectType"]
-    for item in body.inputs:
-        _check_id_property(item.idProperty)
-    inputs = [(str(i.id), _maybe_id(i.id), i) for i in body.inputs]
+    found: dict[tuple[str | None, str], int] = {}
+    for name in dict.fromkeys(i.idProperty for i in body.inputs if not by_record_id(i.idProperty)):
+        values = [str(i.id) for i in body.inputs if i.idProperty == name]
+        held = await _lookup(call, object_type, name, values)
+        found.update({(name, v): i for v, i in held.items()})
+    inputs = [
+        (
+            str(i.id),
+            _maybe_id(i.id) if by_record_id(i.idProperty) else found.get((i.idProperty, str(i.id))),
+            i,
+        )
+        for i in body.inputs
+    ]
     updates = [
         ObjectUpdate(object_id, _properties(i.properties), i.objectWriteTraceId)
         for _, object_id, i in inputs
@@ -409,14 +424,49 @@ def _maybe_id(value: str | int) -> int | None:
         return None
 
 
-def _check_id_property(name: str | None) -> None:
-    """Only the record id identifies records here; unique-value properties are not kept."""
-    if name and name != "hs_object_id":
-        raise ValidationError(
-            f"idProperty '{name[:40]}' is not supported: records are identified by their id "
-            "(hs_object_id).",
-            context={"idProperty": [name[:40]]},
-        )
+def _id_property(call: Call) -> str | None:
+    return call.request.query_params.get("idProperty") or None
 
 
-# -- routes -------------------------------------------------------------------------------
+async def _lookup(
+    call: Call, object_type: ObjectType, id_property: str | None, values: Sequence[str]
+) -> dict[str, int]:
+    return await resolve_ids(
+        call.services.objects,
+        call.services.properties,
+        call.portal_id,
+        object_type,
+        id_property,
+        values,
+    )
+
+
+async def _path_id(call: Call, object_type: ObjectType) -> str:
+    """The record id of the path: the path's text itself, or (``?idProperty=email``) the
+    id of the record holding that value; a value no record holds is the usual 404 naming
+    it (never read as a record id: an email can be all digits)."""
+    raw: str = call.request.path_params["objectId"]
+    name = _id_property(call)
+    if by_record_id(name):
+        return raw
+    found = await _lookup(call, object_type, name, [raw])
+    if raw not in found:
+        raise object_not_found(raw)
+    return str(found[raw])
+
+
+async def _read_by_value(
+    call: Call, object_type: ObjectType, id_property: str | None, values: Sequence[str]
+) -> tuple[list[Record], AssocdbError | None]:
+    """Batch read by ``idProperty``: the records holding the values, in input order, and
+    one OBJECT_NOT_FOUND error naming (as sent) every value no record holds."""
+    found = await _lookup(call, object_type, id_property, values)
+    records, _ = await call.services.objects.read_many(
+        call.portal_id,
+        object_type,
+        [str(found[v]) for v in values if v in found],
+        archived=_flag(call, "archived"),
+    )
+    read = {r.obj.object_id for r in records}
+    missing = [v for v in dict.fromkeys(values) if found.get(v) not in read]
+    return records, (objects_not_found(object_type, missing) if missing else None)
