@@ -45,10 +45,16 @@ def at_once(
     barrier = threading.Barrier(count)
     answers: list[httpx.Response | None] = [None] * count
 
+    errors: list[str] = []
+
     def run(i: int) -> None:
-        with httpx.Client(base_url=c.base_url, headers=c.headers, timeout=60) as own:
-            barrier.wait(10)
-            answers[i] = request(own, i)
+        try:
+            with httpx.Client(base_url=c.base_url, headers=c.headers, timeout=60) as own:
+                # Generous: starting 30 threads and clients on a loaded 2-core machine.
+                barrier.wait(60)
+                answers[i] = request(own, i)
+        except Exception as exc:  # shown in the assertion below, not lost in the thread
+            errors.append(f"request {i}: {exc!r}")
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
@@ -56,6 +62,7 @@ def at_once(
     for thread in threads:
         thread.join(90)
     assert not any(t.is_alive() for t in threads), "requests did not finish in time"
+    assert errors == []
     assert all(a is not None for a in answers)
     return [a for a in answers if a is not None]
 
