@@ -340,12 +340,9 @@ class RateLimiter:
         policy = await self.policy_for(portal_id)
         if policy is None:
             return None
-        counters, key = self._counters(), str(portal_id)
         window = RateLimitItemPerSecond(policy.per_ten_seconds, 10, namespace="assocdb-10s")
-        daily = RateLimitItemPerDay(policy.per_day, 1, namespace="assocdb-day")
-        stats = await counters.window(window, key)
-        used = await counters.get(daily.key_for(key, dt.datetime.now(dt.UTC).date().isoformat()))
-        return Budget(policy, stats.remaining, used)
+        stats = await self._counters().window(window, str(portal_id))
+        return Budget(policy, stats.remaining, await self._used_today(policy, portal_id))
 
     async def daily_usage(self, portal_id: int) -> tuple[RatePolicy, int] | None:
         """The portal's policy and the calls it made today (UTC), None when it is not
@@ -353,9 +350,14 @@ class RateLimiter:
         policy = await self.policy_for(portal_id)
         if policy is None:
             return None
+        return policy, await self._used_today(policy, portal_id)
+
+    async def _used_today(self, policy: RatePolicy, portal_id: int) -> int:
+        """Calls counted against the portal's daily budget today (UTC)."""
         daily = RateLimitItemPerDay(policy.per_day, 1, namespace="assocdb-day")
         key = daily.key_for(str(portal_id), dt.datetime.now(dt.UTC).date().isoformat())
-        return policy, await self._counters().get(key)
+        used: int = await self._counters().get(key)
+        return used
 
     async def close(self) -> None:
         if self._refreshing is not None:
