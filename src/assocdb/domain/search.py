@@ -410,9 +410,13 @@ def _with_limit(plan: SearchPlan, limit: int) -> SearchPlan:
 
 
 def _sort_key(typer: _Typer, sorts: Sequence[tuple[str, bool]]) -> SortKey:
-    """The first sort (HubSpot honours one sort per search, the guide: "Sorting")."""
+    """The first sort: one sorting rule applies to a search (the guide's "Sorting",
+    https://developers.hubspot.com/docs/guides/api/crm/search#sorting). Later sorts are
+    accepted and ignored, but their properties must exist like any other [inferred]."""
     if not sorts:
         return SortKey("id")
+    for name, _descending in sorts[1:MAX_FILTERS]:
+        typer.target(name)  # an unknown name is a PROPERTY_DOESNT_EXIST like the first's
     name, descending = sorts[0]
     target, column, _prop = typer.target(name)
     return SortKey(target, name, column, descending)
