@@ -18,6 +18,7 @@ from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import STANDARD_TYPES, ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, defined_pair
+from assocdb.errors import ValidationError
 from assocdb.http.explorer.common import (
     BASE,
     explorer,
@@ -28,7 +29,6 @@ from assocdb.http.explorer.common import (
     services,
     view,
 )
-from assocdb.errors import ValidationError
 from assocdb.http.explorer.records import (
     FILTER_OPERATORS,
     MAX_FILTER_ROWS,
