@@ -209,17 +209,37 @@ def _wire(request: SearchInput) -> str:
     return json.dumps({"filterGroups": [{"filters": [wire]}], "limit": request.limit or 10})
 
 
+ROUNDS = 6
+"""HTTP and in-process batches alternate this many times: load on the shared machine hits
+both alike, and each figure is the median of all its runs."""
+
+
 def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[float, float]]:
     """Median ms of searches over HTTP (1 worker, keep-alive) and in process (the handler
-    minus HTTP: search, render, encode)."""
+    minus HTTP: search, render, encode), in interleaved batches."""
     requests = {n: _searches(size)[n] for n in ("email EQ", "hs_object_id IN (100), 100 records")}
+    server = Server(url, workers=1)  # type: ignore[arg-type]
+    server.start()
+    try:
+        server.wait_ready()
+        return asyncio.run(_interleaved(url, server.port, _token(url), requests, repeat))
+    finally:
+        server.stop()
 
-    async def inprocess() -> dict[str, float]:
-        store: Any = open_store(url)
-        await store.open()
-        service = SearchService(store, PropertyService(store))
-        out = {}
-        try:
+
+async def _interleaved(
+    url: str, port: int, token: str, requests: dict[str, SearchInput], repeat: int
+) -> dict[str, tuple[float, float]]:
+    store: Any = open_store(url)
+    await store.open()
+    service = SearchService(store, PropertyService(store))
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    local: dict[str, list[float]] = {}
+    remote: dict[str, list[float]] = {}
+    batch = max(1, repeat // ROUNDS)
+    try:
+        for _round in range(ROUNDS):
             for name, request in requests.items():
 
                 async def handler(r: SearchInput = request) -> bytes:
@@ -227,37 +247,20 @@ def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[floa
                     page = await service.search(PORTAL, CONTACTS, r)
                     return encoder.encode(render_page(page, CONTACTS))
 
-                times = await _time(handler, repeat)
-                out[name] = statistics.median(times)
-        finally:
-            await store.close()
-        return out
+                body = _wire(request)
 
-    local = asyncio.run(inprocess())
-    server = Server(url, workers=1)  # type: ignore[arg-type]
-    server.start()
-    results = {}
-    try:
-        server.wait_ready()
-        token = _token(url)
-        conn = http.client.HTTPConnection("127.0.0.1", server.port)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        for name, request in requests.items():
-            body = _wire(request)
-            times = []
-            for i in range(WARMUP + repeat):
-                t = time.perf_counter()
-                conn.request("POST", "/crm/v3/objects/contacts/search", body, headers)
-                response = conn.getresponse()
-                payload = response.read()
-                assert response.status == 200, payload
-                if i >= WARMUP:
-                    times.append((time.perf_counter() - t) * 1000)
-            results[name] = (statistics.median(times), local[name])
-        conn.close()
+                async def over_http(b: str = body) -> None:
+                    conn.request("POST", "/crm/v3/objects/contacts/search", b, headers)
+                    response = conn.getresponse()
+                    payload = response.read()
+                    assert response.status == 200, payload
+
+                local.setdefault(name, []).extend(await _time(handler, batch))
+                remote.setdefault(name, []).extend(await _time(over_http, batch))
     finally:
-        server.stop()
-    return results
+        conn.close()
+        await store.close()
+    return {n: (statistics.median(remote[n]), statistics.median(local[n])) for n in requests}
 
 
 def _token(url: str) -> str:
@@ -281,20 +284,17 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument(
+        "--http-only", action="store_true", help="only HTTP against in process (smallest size)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     urls = {size: _url(args.backend, size) for size in sizes}
     for size, url in urls.items():
         asyncio.run(_build(url, size))
-    medians = _measure_sync(urls, args.repeat)
     small, big = sizes[0], sizes[-1]
-    print(f"backend {args.backend}; median ms of {args.repeat} runs per size")
-    print(f"{'search':28} {small:>10,} {big:>10,}  ratio")
-    for name, by in medians.items():
-        print(f"{name:28} {by[small]:10.2f} {by[big]:10.2f}  {by[big] / by[small]:.2f}")
-    for size in sizes:
-        deep = medians["range page at 9,800"][size] / medians["range page 1"][size]
-        print(f"depth 9,800 / first page at {size:,}: {deep:.2f}")
+    if not args.http_only:
+        _report_sizes(urls, sizes, args.backend, args.repeat)
     for name, (http_ms, local_ms) in _http_vs_inprocess(urls[small], small, args.repeat).items():
         print(
             f"{name} at {small:,}: HTTP 1 worker {http_ms:.2f} ms, in process {local_ms:.2f} ms,"
@@ -302,6 +302,19 @@ def main() -> None:
         )
     info = machine_info()
     print(f"machine: {info.get('cpu')}, {info.get('nproc')} cpu(s)")
+
+
+def _report_sizes(urls: dict[int, str], sizes: list[int], backend: str, repeat: int) -> None:
+    medians = _measure_sync(urls, repeat)
+    small, big = sizes[0], sizes[-1]
+    args = argparse.Namespace(backend=backend, repeat=repeat)
+    print(f"backend {args.backend}; median ms of {args.repeat} runs per size")
+    print(f"{'search':28} {small:>10,} {big:>10,}  ratio")
+    for name, by in medians.items():
+        print(f"{name:28} {by[small]:10.2f} {by[big]:10.2f}  {by[big] / by[small]:.2f}")
+    for size in sizes:
+        deep = medians["range page at 9,800"][size] / medians["range page 1"][size]
+        print(f"depth 9,800 / first page at {size:,}: {deep:.2f}")
 
 
 def _measure_sync(urls: dict[int, str], repeat: int) -> dict[str, dict[int, float]]:
