@@ -199,7 +199,7 @@ def test_filters_and_sort_are_the_search_apis(explorer: Explorer) -> None:
     customers = [ids[i] for i in range(14) if i % 3 != 0]
     assert view_ids == [ids[14], *customers[::-1]]  # "Nobody" > "N13" > ... > "N01"
 
-    # The form keeps what was asked, and offers one empty row for another filter.
+    # The form keeps what was asked, and offers the remaining rows empty.
     form = explorer.get(path).text
     assert 'id="fp1" name="fp" list="property-names" value="lifecyclestage"' in form
     assert '<option value="NEQ" selected>' in form

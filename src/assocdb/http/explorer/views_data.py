@@ -197,7 +197,9 @@ async def records_page(request: Request) -> Response:
         "available": sorted({*property_names(page.records), *columns}),
         "known": known,
         "filters": filters,
-        "filter_rows": [*filters, RowFilter("", "EQ")][:MAX_FILTER_ROWS],
+        # Every row the view allows, the empty ones after the filters asked: a second
+        # filter needs no reload (the form stays while htmx swaps the table).
+        "filter_rows": [*filters, *[RowFilter("", "EQ")] * (MAX_FILTER_ROWS - len(filters))],
         "operators": FILTER_OPERATORS,
         "sort": sort,
         "searching": bool(text.strip() or filters or sort),
