@@ -292,7 +292,7 @@ def main() -> None:
     urls = {size: _url(args.backend, size) for size in sizes}
     for size, url in urls.items():
         asyncio.run(_build(url, size))
-    small, big = sizes[0], sizes[-1]
+    small = sizes[0]
     if not args.http_only:
         _report_sizes(urls, sizes, args.backend, args.repeat)
     for name, (http_ms, local_ms) in _http_vs_inprocess(urls[small], small, args.repeat).items():
