@@ -22,8 +22,10 @@ import asyncio
 import http.client
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,13 +33,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DATA_DIR, UNLABELED, Server, machine_info
+from _common import BENCH_DIR, DATA_DIR, UNLABELED, Server, machine_info
 from assocdb.domain.objecttypes import resolve_object_type
 from assocdb.domain.properties import PropertyService
 from assocdb.domain.search import FilterInput, SearchInput, SearchService
 from assocdb.http.crm.search import render_page
 from assocdb.http.schemas import encoder
 from assocdb.storage import open_store
+from small_requests import _FLOOR_MAIN
 
 PORTAL = 2002
 CHUNK = 10_000
@@ -214,29 +217,75 @@ ROUNDS = 6
 both alike, and each figure is the median of all its runs."""
 
 
-def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[float, float]]:
-    """Median ms of searches over HTTP (1 worker, keep-alive) and in process (the handler
-    minus HTTP: search, render, encode), in interleaved batches."""
+FLOOR_PATH = "/crm/v4/associations/contacts/companies/batch/read"
+"""The floor app's route that reads a POST body and answers fixed bytes (_floor_app.py)."""
+
+
+def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[float, float, float]]:
+    """Median ms of searches over HTTP (1 worker, keep-alive), in process (the handler
+    minus HTTP: search, render, encode), and against the stack's floor (``_floor_app.py``
+    under the same uvicorn setup, answering the search's own bytes without doing
+    anything), in interleaved batches."""
     requests = {n: _searches(size)[n] for n in ("email EQ", "hs_object_id IN (100), 100 records")}
     server = Server(url, workers=1)  # type: ignore[arg-type]
     server.start()
+    work = Path(tempfile.mkdtemp(prefix="assocdb-search-floor-"))
     try:
         server.wait_ready()
-        return asyncio.run(_interleaved(url, server.port, _token(url), requests, repeat))
+        token = _token(url)
+        answers = {n: _post(server.port, _wire(r), token) for n, r in requests.items()}
+        floors = {}
+        for i, (name, answer) in enumerate(answers.items()):
+            (work / f"{i}.json").write_bytes(answer)
+            floor = Server(
+                url,  # type: ignore[arg-type]
+                1,
+                command=[
+                    *(sys.executable, "-c", _FLOOR_MAIN.format(bench=str(BENCH_DIR))),
+                    *(str(work / f"{i}.json"), str(work / f"{i}.json"), "{port}"),
+                ],
+            )
+            floor.start()
+            floor.wait_ready()
+            floors[name] = floor
+        return asyncio.run(
+            _interleaved(
+                url, server.port, {n: f.port for n, f in floors.items()}, token, requests, repeat
+            )
+        )
     finally:
-        server.stop()
+        Server.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _post(port: int, body: str, token: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    conn.request("POST", "/crm/v3/objects/contacts/search", body, headers)
+    response = conn.getresponse()
+    payload = response.read()
+    conn.close()
+    assert response.status == 200, payload
+    return payload
 
 
 async def _interleaved(
-    url: str, port: int, token: str, requests: dict[str, SearchInput], repeat: int
-) -> dict[str, tuple[float, float]]:
+    url: str,
+    port: int,
+    floor_ports: dict[str, int],
+    token: str,
+    requests: dict[str, SearchInput],
+    repeat: int,
+) -> dict[str, tuple[float, float, float]]:
     store: Any = open_store(url)
     await store.open()
     service = SearchService(store, PropertyService(store))
     conn = http.client.HTTPConnection("127.0.0.1", port)
+    floor_conns = {n: http.client.HTTPConnection("127.0.0.1", p) for n, p in floor_ports.items()}
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     local: dict[str, list[float]] = {}
     remote: dict[str, list[float]] = {}
+    floor: dict[str, list[float]] = {}
     batch = max(1, repeat // ROUNDS)
     try:
         for _round in range(ROUNDS):
@@ -255,12 +304,28 @@ async def _interleaved(
                     payload = response.read()
                     assert response.status == 200, payload
 
+                async def at_floor(b: str = body, c: Any = floor_conns[name]) -> None:
+                    c.request("POST", FLOOR_PATH, b, headers)
+                    response = c.getresponse()
+                    response.read()
+                    assert response.status == 200
+
                 local.setdefault(name, []).extend(await _time(handler, batch))
                 remote.setdefault(name, []).extend(await _time(over_http, batch))
+                floor.setdefault(name, []).extend(await _time(at_floor, batch))
     finally:
         conn.close()
+        for c in floor_conns.values():
+            c.close()
         await store.close()
-    return {n: (statistics.median(remote[n]), statistics.median(local[n])) for n in requests}
+    return {
+        n: (
+            statistics.median(remote[n]),
+            statistics.median(local[n]),
+            statistics.median(floor[n]),
+        )
+        for n in requests
+    }
 
 
 def _token(url: str) -> str:
@@ -295,10 +360,13 @@ def main() -> None:
     small = sizes[0]
     if not args.http_only:
         _report_sizes(urls, sizes, args.backend, args.repeat)
-    for name, (http_ms, local_ms) in _http_vs_inprocess(urls[small], small, args.repeat).items():
+    figures = _http_vs_inprocess(urls[small], small, args.repeat)
+    for name, (http_ms, local_ms, floor_ms) in figures.items():
         print(
             f"{name} at {small:,}: HTTP 1 worker {http_ms:.2f} ms, in process {local_ms:.2f} ms,"
-            f" in-process/HTTP {local_ms / http_ms:.2f}"
+            f" in-process/HTTP {local_ms / http_ms:.2f}; floor {floor_ms:.2f} ms (best"
+            f" reachable in-process/HTTP {local_ms / (local_ms + floor_ms):.2f}), server"
+            f" overhead beyond the floor {http_ms - floor_ms - local_ms:.2f} ms"
         )
     info = machine_info()
     print(f"machine: {info.get('cpu')}, {info.get('nproc')} cpu(s)")
