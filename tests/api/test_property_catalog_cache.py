@@ -95,8 +95,8 @@ class Clock:
 
 
 def test_changes_made_by_another_worker(api: Api) -> None:
-    """Two services on one store stand for two workers: a new property is seen at once (an
-    unknown name is read again), a changed one within the TTL."""
+    """Two services on one store stand for two workers: a new property or option is seen at
+    once (what the cached definitions refuse is read again), a removed one within the TTL."""
     api.portal(1)
     token = api.token(1)
     clock = Clock()
@@ -111,9 +111,23 @@ def test_changes_made_by_another_worker(api: Api) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert patched.status_code == 200
-    # Still the old options for up to the TTL (3600 s here), then the new ones.
+    # A removed option is still accepted for up to the TTL (3600 s here)...
     api.run(worker.check_values, 1, CONTACTS, [(None, {"color": "red"})])
-    clock.now += 3600.0
+    # ...but a value the cached options refuse is checked again against the stored ones:
+    # the new option is accepted at once (and that read refreshed the cache).
+    api.run(worker.check_values, 1, CONTACTS, [(None, {"color": "green"})])
     with pytest.raises(properties_domain.ValidationError) as refused:
         api.run(worker.check_values, 1, CONTACTS, [(None, {"color": "red"})])
+    assert refused.value.errors[0].code == "INVALID_OPTION"
+    # Once the TTL has passed, the stored options are read again: a removed one is refused.
+    patched = api.client.patch(
+        f"{PROPS}/contacts/color",
+        json={"options": [{"label": "Red", "value": "red"}]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert patched.status_code == 200
+    api.run(worker.check_values, 1, CONTACTS, [(None, {"color": "green"})])  # stale, accepted
+    clock.now += 3600.0
+    with pytest.raises(properties_domain.ValidationError) as refused:
+        api.run(worker.check_values, 1, CONTACTS, [(None, {"color": "green"})])
     assert refused.value.errors[0].code == "INVALID_OPTION"

@@ -585,6 +585,30 @@ class PropertyService:
         caller drops them), other read-only properties are stored as sent.
         """
         known = await self.known(portal_id, object_type, {n for _, v in records for n in v})
+        details, unknown = self._problems(object_type, known, records)
+        if details:
+            # The cached definitions may be up to CATALOG_TTL_S old: an option or type
+            # another worker changed just now must not refuse a value. Refuse only what
+            # the stored definitions refuse.
+            known = await self._merged(portal_id, object_type, fresh=True)
+            details, unknown = self._problems(object_type, known, records)
+        if unknown and self.lenient:
+            await self._create_on_first_use(portal_id, object_type, unknown)
+        elif unknown:
+            details[:0] = [
+                _bad(n, f'Property "{n}" does not exist', "PROPERTY_DOESNT_EXIST") for n in unknown
+            ]
+        if details:
+            raise _invalid(details)
+        await self._check_unique(portal_id, object_type, known, records)
+
+    def _problems(
+        self,
+        object_type: ObjectType,
+        known: Mapping[str, PropertyDef],
+        records: Sequence[tuple[int | None, Mapping[str, str | None]]],
+    ) -> tuple[list[ErrorDetail], list[str]]:
+        """The values' errors against ``known``, and the names it does not hold."""
         details: list[ErrorDetail] = []
         unknown: list[str] = []
         email = EMAIL_CHECKED.get(object_type.type_id)
@@ -606,15 +630,7 @@ class PropertyService:
                 problem = problem or _value_error(prop, value)
                 if problem is not None:
                     details.append(problem)
-        if unknown and self.lenient:
-            await self._create_on_first_use(portal_id, object_type, unknown)
-        elif unknown:
-            details[:0] = [
-                _bad(n, f'Property "{n}" does not exist', "PROPERTY_DOESNT_EXIST") for n in unknown
-            ]
-        if details:
-            raise _invalid(details)
-        await self._check_unique(portal_id, object_type, known, records)
+        return details, unknown
 
     async def _create_on_first_use(
         self, portal_id: int, object_type: ObjectType, names: Sequence[str]
