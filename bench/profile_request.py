@@ -5,6 +5,12 @@ one-id batch read ``--requests`` times and prints requests/s and the top frames 
 time), so the cost of assocdb's own code shows without uvicorn's and the client's.
 
     python bench/profile_request.py [--requests 3000] [--sort tottime|cumulative]
+    python bench/profile_request.py --ids 1000 --requests 20   # 1,000-id batches
+
+With ``--ids N`` the request is a batch read of N random companies → contacts on the 1M
+association store of ``bench/batch_floor.py`` (built and cached on first use). Such a
+read runs on the store's reader threads, which cProfile does not see, so for the profile
+the store's ``_read`` runs the same function on the event loop's thread instead.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import Any
 from assocdb.config import Settings
 from assocdb.http.app import create_app
 from small_requests import BATCH_PATH, _prepare
+
+BIG_PATH = "/crm/v4/associations/companies/contacts/batch/read"
 
 
 async def _call(app: Any, path: str, body: bytes, token: str) -> list[dict[str, Any]]:
@@ -57,22 +65,43 @@ async def _call(app: Any, path: str, body: bytes, token: str) -> list[dict[str, 
     return sent
 
 
-async def _run(db: Path, requests: int, sort: str) -> None:
-    token, contact_id, _ = await _prepare(db)
-    body = f'{{"inputs":[{{"id":"{contact_id}"}}]}}'.encode()
+def _inline_reads(app: Any) -> None:
+    """Run the store's pooled reads on this thread, so that cProfile sees them."""
+    store = app.state.services.store
+
+    async def inline(fn: Any) -> Any:
+        return fn(store._conn())
+
+    store._read = inline
+
+
+async def _run(db: Path, requests: int, sort: str, ids: int) -> None:
+    path = BATCH_PATH
+    if ids > 1:
+        from _common import issue_token
+        from batch_floor import FULL, _batches, _body, ensure_dataset
+
+        db = ensure_dataset(FULL)
+        token = issue_token(db)
+        body, path = _body(_batches(FULL, 1, ids)[0][:ids]), BIG_PATH
+    else:
+        token, contact_id, _ = await _prepare(db)
+        body = f'{{"inputs":[{{"id":"{contact_id}"}}]}}'.encode()
     app = create_app(Settings(db=str(db), log_format="json"))
     logging.getLogger("assocdb.requests").setLevel(logging.WARNING)  # no log lines here
     async with app.router.lifespan_context(app):
-        first = await _call(app, BATCH_PATH, body, token)
+        if ids > 1:
+            _inline_reads(app)
+        first = await _call(app, path, body, token)
         assert first[0]["status"] == 200, first
         started = time.perf_counter()
         for _ in range(requests):
-            await _call(app, BATCH_PATH, body, token)
-        print(f"{requests / (time.perf_counter() - started):,.0f} requests/s (app only)")
+            await _call(app, path, body, token)
+        print(f"{requests / (time.perf_counter() - started):,.1f} requests/s (app only)")
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(requests):
-            await _call(app, BATCH_PATH, body, token)
+            await _call(app, path, body, token)
         profile.disable()
     pstats.Stats(profile).sort_stats(sort).print_stats(25)
 
@@ -81,9 +110,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
+    parser.add_argument("--ids", type=int, default=1, help="batch size (> 1: 1M store)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="assocdb-profile-") as work:
-        asyncio.run(_run(Path(work) / "demo.sqlite3", args.requests, args.sort))
+        asyncio.run(_run(Path(work) / "demo.sqlite3", args.requests, args.sort, args.ids))
     return 0
 
 
