@@ -46,6 +46,7 @@ from statistics import median
 from typing import Any
 
 import msgspec
+
 from _common import (  # bench/ is sys.path[0] when run as a script
     BENCH_DIR,
     PORTAL_ID,
@@ -211,9 +212,7 @@ end
 """
 
 
-def run_wrk(
-    server: Server, script: str, seconds: float, connections: int
-) -> dict[str, float]:
+def run_wrk(server: Server, script: str, seconds: float, connections: int) -> dict[str, float]:
     cpu0 = server.cpu_seconds()
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
