@@ -192,12 +192,19 @@ def check_answers(floor: RawFloor, port: int, token: str, batches: list[list[int
 
 def run_floor(floor: RawFloor, batches: list[list[int]], seconds: float) -> dict[str, float]:
     stamp = "2026-01-01T00:00:00.000Z"
-    count, cpu0, t0 = 0, time.process_time(), time.perf_counter()
+    count, ru0, t0 = 0, resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         floor.answer(batches[count % len(batches)], stamp)
         count += 1
-    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return {"rps": count / wall, "cpu_ms": 1000 * cpu / count, "requests": count}
+    wall, ru1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+    cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
+    sys_cpu = ru1.ru_stime - ru0.ru_stime
+    return {
+        "rps": count / wall,
+        "cpu_ms": 1000 * cpu / count,
+        "sys_cpu_ms": 1000 * sys_cpu / count,
+        "requests": count,
+    }
 
 
 _LUA = """
@@ -212,8 +219,20 @@ end
 """
 
 
+def _sys_seconds(server: Server) -> float:
+    """System CPU of the server and its workers: mostly copying answers into sockets."""
+    total = 0
+    for pid in server._known:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(stat[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(server: Server, script: str, seconds: float, connections: int) -> dict[str, float]:
-    cpu0 = server.cpu_seconds()
+    cpu0, sys0 = server.cpu_seconds(), _sys_seconds(server)
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [
@@ -226,7 +245,7 @@ def run_wrk(server: Server, script: str, seconds: float, connections: int) -> di
         check=True,
     ).stdout
     child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = server.cpu_seconds() - cpu0
+    cpu, sys_cpu = server.cpu_seconds() - cpu0, _sys_seconds(server) - sys0
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out) or "Socket errors" in out:
         raise RuntimeError(f"wrk saw failures:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -241,6 +260,7 @@ def run_wrk(server: Server, script: str, seconds: float, connections: int) -> di
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         "cpu_ms": 1000 * cpu / max(requests, 1),
+        "sys_cpu_ms": 1000 * sys_cpu / max(requests, 1),
         "client_cpu_ms": 1000
         * (child1.ru_utime + child1.ru_stime - child0.ru_utime - child0.ru_stime)
         / max(requests, 1),
@@ -268,6 +288,10 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=6, help="distinct 1,000-id batches")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--baseline-src",
+        help="also serve (1 worker) from this src/ directory, e.g. main's, for before/after",
+    )
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     seconds = args.seconds or (3.0 if args.quick else 8.0)
@@ -280,6 +304,11 @@ def main() -> int:
     batches = _batches(ds, args.batches, args.seed)
     floor = RawFloor(db)
     servers = {"1 worker": Server(db, 1), "2 workers": Server(db, 2)}
+    if args.baseline_src:
+        serve = [sys.executable, "-m", "assocdb", "serve", "--db", str(db), "--host", "127.0.0.1"]
+        serve += ["--port", "{port}", "--workers", "1", "--log-level", "warning"]
+        command = ["env", f"PYTHONPATH={Path(args.baseline_src).resolve()}", *serve]
+        servers["baseline, 1 worker"] = Server(db, 1, command=command)
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
     with script:
         bodies = ", ".join(json.dumps(_body(ids).decode()) for ids in batches)
@@ -291,7 +320,10 @@ def main() -> int:
         for server in servers.values():
             server.wait_ready()
         checked = sum(check_answers(floor, s.port, token, batches) for s in servers.values())
-        print(f"answer check: {len(batches)} batches × 2 servers, {checked:,} associations equal")
+        print(
+            f"answer check: {len(batches)} batches × {len(servers)} servers,"
+            f" {checked:,} associations equal"
+        )
         if args.profile:
             profile_floor(floor, batches)
         busy0, total0 = cpu_ticks()
@@ -331,7 +363,9 @@ def main() -> int:
         "floor req/s": stat("floor", "rps"),
         "floor CPU ms/req": stat("floor", "cpu_ms"),
         **{f"{n} req/s": stat(n, "rps") for n in servers},
+        "floor sys CPU ms/req": stat("floor", "sys_cpu_ms"),
         **{f"{n} CPU ms/req": stat(n, "cpu_ms") for n in servers},
+        **{f"{n} sys CPU ms/req": stat(n, "sys_cpu_ms") for n in servers},
         **{f"{n} wrk CPU ms/req": stat(n, "client_cpu_ms") for n in servers},
         **{f"{n} p50 ms": stat(n, "p50_ms") for n in servers},
         **{f"{n} p99 ms": stat(n, "p99_ms") for n in servers},
@@ -346,6 +380,14 @@ def main() -> int:
         f"machine busy {(busy1 - busy0) / tick:.0f} of {(total1 - total0) / tick:.0f} core-s"
         f" during the rounds; load average now {os.getloadavg()[0]:.1f}"
     )
+    if args.baseline_src:
+        ratios = [r["1 worker"]["rps"] / r["baseline, 1 worker"]["rps"] for r in rows]
+        cpu = [r["baseline, 1 worker"]["cpu_ms"] / r["1 worker"]["cpu_ms"] for r in rows]
+        print(
+            f"this tree / baseline, 1 worker: req/s {median(ratios):.2f}"
+            f" ({min(ratios):.2f}–{max(ratios):.2f}), CPU {median(cpu):.2f}"
+            f" ({min(cpu):.2f}–{max(cpu):.2f})"
+        )
     for name, target in (("1 worker", TARGET_1W), ("2 workers", TARGET_2W)):
         verdict = "met" if summary[f"{name} / floor"][0] >= target else "NOT met"
         print(f"target {name} ≥ {target}× floor: {verdict}")
