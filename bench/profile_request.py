@@ -7,6 +7,12 @@ time), so the cost of assocdb's own code shows without uvicorn's and the client'
 issue 12's "HTTP search at 1 worker ≥ 0.7× in process").
 
     python bench/profile_request.py [--requests 3000] [--sort tottime|cumulative] [--search]
+    python bench/profile_request.py --ids 1000 --requests 20   # 1,000-id batches
+
+With ``--ids N`` the request is a batch read of N random companies → contacts on the 1M
+association store of ``bench/batch_floor.py`` (built and cached on first use). Such a
+read runs on the store's reader threads, which cProfile does not see, so for the profile
+the store's ``_read`` runs the same function on the event loop's thread instead.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import Any
 from assocdb.config import Settings
 from assocdb.http.app import create_app
 from small_requests import BATCH_PATH, _prepare
+
+BIG_PATH = "/crm/v4/associations/companies/contacts/batch/read"
 
 
 async def _call(app: Any, path: str, body: bytes, token: str) -> list[dict[str, Any]]:
@@ -62,13 +70,31 @@ async def _call(app: Any, path: str, body: bytes, token: str) -> list[dict[str, 
 SEARCH_PATH = "/crm/v3/objects/contacts/search"
 
 
-async def _run(db: Path, requests: int, sort: str, search: bool = False) -> None:
-    token, contact_id, _ = await _prepare(db)
-    path = SEARCH_PATH if search else BATCH_PATH
-    body = f'{{"inputs":[{{"id":"{contact_id}"}}]}}'.encode()
+def _inline_reads(app: Any) -> None:
+    """Run the store's pooled reads on this thread, so that cProfile sees them."""
+    store = app.state.services.store
+
+    async def inline(fn: Any) -> Any:
+        return fn(store._conn())
+
+    store._read = inline
+
+
+async def _run(db: Path, requests: int, sort: str, ids: int, search: bool = False) -> None:
+    path = BATCH_PATH
+    if ids > 1:
+        from _common import issue_token
+        from batch_floor import FULL, _batches, _body, ensure_dataset
+
+        db = ensure_dataset(FULL)
+        token = issue_token(db)
+        body, path = _body(_batches(FULL, 1, ids)[0][:ids]), BIG_PATH
+    else:
+        token, contact_id, _ = await _prepare(db)
+        body = f'{{"inputs":[{{"id":"{contact_id}"}}]}}'.encode()
     if search:
         # The first demo contact's email (demo.py: person{i}@example.com, i from 0).
-        email = "person0@example.com"
+        path, email = SEARCH_PATH, "person0@example.com"
         body = (
             '{"filterGroups":[{"filters":[{"propertyName":"email","operator":"EQ",'
             f'"value":"{email}"}}]}}],"limit":10}}'
@@ -76,6 +102,8 @@ async def _run(db: Path, requests: int, sort: str, search: bool = False) -> None
     app = create_app(Settings(db=str(db), log_format="json"))
     logging.getLogger("assocdb.requests").setLevel(logging.WARNING)  # no log lines here
     async with app.router.lifespan_context(app):
+        if ids > 1:
+            _inline_reads(app)
         first = await _call(app, path, body, token)
         assert first[0]["status"] == 200, first
         if search:
@@ -83,7 +111,7 @@ async def _run(db: Path, requests: int, sort: str, search: bool = False) -> None
         started = time.perf_counter()
         for _ in range(requests):
             await _call(app, path, body, token)
-        print(f"{requests / (time.perf_counter() - started):,.0f} requests/s (app only)")
+        print(f"{requests / (time.perf_counter() - started):,.1f} requests/s (app only)")
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(requests):
@@ -96,10 +124,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
+    parser.add_argument("--ids", type=int, default=1, help="batch size (> 1: 1M store)")
     parser.add_argument("--search", action="store_true", help="profile the one-record search")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="assocdb-profile-") as work:
-        asyncio.run(_run(Path(work) / "demo.sqlite3", args.requests, args.sort, args.search))
+        db = Path(work) / "demo.sqlite3"
+        asyncio.run(_run(db, args.requests, args.sort, args.ids, args.search))
     return 0
 
 

@@ -150,6 +150,14 @@ def cli() -> None:
     help="SQLite reader threads per worker.",
 )
 @click.option(
+    "--pg-pool-size",
+    envvar="ASSOCDB_PG_POOL_SIZE",
+    default=10,
+    show_default=True,
+    type=click.IntRange(*INT_BOUNDS["pg_pool_size"]),
+    help="PostgreSQL connections per worker.",
+)
+@click.option(
     "--log-level",
     envvar="ASSOCDB_LOG_LEVEL",
     default="info",
@@ -187,6 +195,7 @@ def serve(
     max_body_bytes: int,
     max_labels_per_pair: int,
     read_threads: int,
+    pg_pool_size: int,
     log_level: str,
     rate_limit: str,
     rate_limit_storage: str,
@@ -208,6 +217,7 @@ def serve(
         max_body_bytes=max_body_bytes,
         max_labels_per_pair=max_labels_per_pair,
         read_threads=read_threads,
+        pg_pool_size=pg_pool_size,
         log_level=log_level,
         rate_limit=_checked_rate_limit(rate_limit),
         rate_limit_storage=_checked_rate_limit_storage(rate_limit_storage),

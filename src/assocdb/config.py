@@ -19,6 +19,8 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
     "max_labels_per_pair": (1, 1000),
     # One thread per SQLite reader connection; more than a few hundred only costs memory.
     "read_threads": (1, 256),
+    # Connections per worker; PostgreSQL's max_connections (100 by default) is shared by all.
+    "pg_pool_size": (1, 100),
     # Search lagging writes by more than 10 minutes would only hide records (docs/search.md).
     "search_index_delay_ms": (0, 600_000),
 }
@@ -46,6 +48,9 @@ class Settings:
     this is our bound (docs/compatibility.md)."""
     max_labels_per_pair: int = 10
     read_threads: int = 4
+    pg_pool_size: int = 10
+    """PostgreSQL only: connections per worker. Fewer means fewer write transactions hold
+    row locks at once under contention (docs/benchmarks.md, "PostgreSQL tail")."""
     log_level: str = "info"
     rate_limit: str = "off"
     """Default policy of every portal: off, a HubSpot tier, or <per-10s>/<per-day>."""

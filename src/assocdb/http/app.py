@@ -181,7 +181,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     the_store = (
         store
         if store is not None
-        else open_store(settings.db, readers=settings.read_threads, read_url=settings.read_db)
+        else open_store(
+            settings.db,
+            readers=settings.read_threads,
+            read_url=settings.read_db,
+            pool_size=settings.pg_pool_size,
+        )
     )
 
     @asynccontextmanager

@@ -117,14 +117,16 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def open_store(url: str, *, readers: int = 4, read_url: str | None = None) -> Store:
+def open_store(
+    url: str, *, readers: int = 4, read_url: str | None = None, pool_size: int = 10
+) -> Store:
     """The backend for a ``--db`` value (see the module docstring). ``read_url``
-    (PostgreSQL only) sends reads to a replica."""
+    (PostgreSQL only) sends reads to a replica; ``pool_size``: PostgreSQL connections."""
     parsed = parse_db_url(url)
     if parsed.kind == "postgres":
         from assocdb.storage.postgres import PostgresStore
 
-        return PostgresStore(parsed.target, read_dsn=read_url)
+        return PostgresStore(parsed.target, read_dsn=read_url, pool_size=pool_size)
     if read_url:
         raise ValueError("--read-db is only supported with a PostgreSQL --db")
     from assocdb.storage.sqlite import SQLiteStore

@@ -6,6 +6,7 @@ or hosts never hold the same event at once."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import asyncpg
 
@@ -22,7 +23,7 @@ from assocdb.domain.webhooks import (
 from assocdb.errors import ValidationError
 from assocdb.storage import webhook_common as rows
 from assocdb.storage import webhook_sql as q
-from assocdb.storage.postgres_base import PostgresBase, unavailable
+from assocdb.storage.postgres_base import PostgresBase, PostgresTxCore, unavailable
 from assocdb.storage.sql import pg
 from assocdb.storage.webhook_common import SinkCache
 
@@ -62,14 +63,27 @@ class PostgresWebhooks(PostgresBase):
             cache = self._sink_cache = SinkCache(self._portal_subscriptions)
         return cache
 
-    async def _portal_subscriptions(self, portal_id: int) -> list[SubscriptionRecord]:
+    async def _portal_subscriptions(
+        self, portal_id: int, conn: asyncpg.Connection | None = None
+    ) -> list[SubscriptionRecord]:
         with unavailable():
-            found = await self.pool.fetch(pg(q.PORTAL_SUBSCRIPTIONS), portal_id)
+            found = await (conn or self.pool).fetch(pg(q.PORTAL_SUBSCRIPTIONS), portal_id)
         return [rows.subscription(r) for r in found]
 
     async def open_events(self, tx: StoreTx, portal_id: int) -> None:
-        """The seam's storage half, at BEGIN: give the transaction its sink (or None)."""
-        tx.events = await self.sinks.sink(portal_id)
+        """The seam's storage half, at BEGIN: give the transaction its sink (or None).
+
+        A cache miss reads the subscriptions on the transaction's own connection. Taking a
+        second pool connection here, after BEGIN, let N concurrent transactions hold all N
+        connections of a worker's pool while each waited for one more: a deadlock (the
+        pool's acquire has no timeout) whenever the 1 s cache expired with ``pool_size``
+        write transactions open, and under the 32-client load test a queue of writers
+        holding row locks while they waited (docs/benchmarks.md, "PostgreSQL tail").
+        """
+        conn = cast(PostgresTxCore, tx).conn
+        tx.events = await self.sinks.sink(
+            portal_id, lambda portal: self._portal_subscriptions(portal, conn)
+        )
 
     # -- apps ---------------------------------------------------------------------------
 

@@ -100,11 +100,17 @@ class SinkCache:
         self.listener: Callable[[], None] | None = None
         """Called after a transaction that wrote events commits (wakes the worker)."""
 
-    async def sink(self, portal_id: int) -> EventSink | None:
+    async def sink(
+        self,
+        portal_id: int,
+        load: Callable[[int], Awaitable[list[SubscriptionRecord]]] | None = None,
+    ) -> EventSink | None:
+        """The portal's sink; on a cache miss the subscriptions come from ``load`` (default:
+        the store's own loader), e.g. a transaction's connection instead of the pool."""
         now = time.monotonic()
         found = self._cache.get(portal_id)
         if found is None or found[0] < now:
-            index = SubscriptionIndex(await self._load(portal_id))
+            index = SubscriptionIndex(await (load or self._load)(portal_id))
             found = self._cache[portal_id] = (now + SUBSCRIPTIONS_TTL_S, index)
         return EventSink(portal_id, found[1]) if found[1] else None
 
