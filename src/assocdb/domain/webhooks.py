@@ -282,6 +282,15 @@ class EventSink:
                 )
         return rows
 
+    def payloads(self) -> list[dict[str, object]]:
+        """The events of ``rows()`` as payload objects, in the same order: storage writes
+        them as one outbox row per transaction and fans them out later."""
+        return [
+            _payload(change, ref, self.portal_id)
+            for change in self.changes
+            for ref in self.index.matching(change)
+        ]
+
 
 _encoder = msgspec.json.Encoder()
 _TYPE_NAMES = {t.type_id: t.name for t in STANDARD_TYPES}

@@ -26,7 +26,9 @@ __all__ = [
     "delivery",
     "delivery_filter_params",
     "delivery_params",
+    "change_params",
     "event",
+    "fan_out",
     "finish_params",
     "settings",
     "subscription",
@@ -114,6 +116,46 @@ class SinkCache:
     def committed(self, sink: EventSink | None) -> None:
         if sink is not None and sink.changes and self.listener is not None:
             self.listener()
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(list[dict[str, Any]])
+
+
+def change_params(sink: EventSink | None) -> tuple[int, str] | None:
+    """Parameters of ``INSERT_CHANGE``: a transaction's events as ONE outbox row (a JSON
+    array of their payloads), or None when it has none. One row and one encode per
+    transaction, whatever its number of events, is what keeps the outbox's cost on
+    writes low (docs/benchmarks.md); the worker fans the row out (``fan_out``)."""
+    if sink is None or not sink.changes:
+        return None
+    payloads = sink.payloads()
+    if not payloads:
+        return None
+    return len(payloads), _encoder.encode(payloads).decode()
+
+
+FanOutRow = tuple[int, int, int, int, str, int]
+"""Parameters of ``INSERT_EVENT``: app, portal, subscription, occurredAt, payload, due."""
+
+
+def fan_out(changes: Sequence[str], now_ms: int) -> list[FanOutRow]:
+    """The ``webhook_events`` rows of change rows' ``events`` texts, in order: one per
+    event, each then gets its own eventId (the same on every attempt)."""
+    out: list[FanOutRow] = []
+    for text in changes:
+        for body in _decoder.decode(text):
+            out.append(
+                (
+                    int(body["appId"]),
+                    int(body["portalId"]),
+                    int(body["subscriptionId"]),
+                    int(body["occurredAt"]),
+                    _encoder.encode(body).decode(),
+                    now_ms,
+                )
+            )
+    return out
 
 
 def delivery_params(o: AttemptOutcome) -> tuple[object, ...]:
