@@ -23,10 +23,10 @@ from assocdb.domain.webhooks import (
 __all__ = [
     "SinkCache",
     "app",
+    "change_params",
     "delivery",
     "delivery_filter_params",
     "delivery_params",
-    "change_params",
     "event",
     "fan_out",
     "finish_params",
