@@ -118,3 +118,24 @@ async def test_two_workers_deliver_every_event_exactly_once(db_url: str, store: 
             await worker.stop()
         await other.close()
         receiver.stop()
+
+
+async def test_request_slots_are_shared_bounded_and_leased(db_url: str, store: Store) -> None:
+    """maxConcurrentRequests across processes: two stores (as two processes) share an
+    app's slots; a released slot is free again, and so is one whose lease ran out."""
+    other = open_store(db_url)
+    await other.open()
+    try:
+        a, b = webhook_store(store), webhook_store(other)
+        now = 2**42
+        taken = [await (a if i % 2 else b).take_slot(9001, 5, f"h{i}", now, 1000) for i in range(5)]
+        assert sorted(s for s in taken if s is not None) == [0, 1, 2, 3, 4]
+        assert await a.take_slot(9001, 5, "h5", now, 1000) is None
+        assert await b.take_slot(9002, 5, "other app", now, 1000) == 0  # per app
+        await a.release_slot(9001, 2, "not the holder")  # nothing: not its slot
+        assert await b.take_slot(9001, 5, "h6", now, 1000) is None
+        await b.release_slot(9001, 2, "h2")
+        assert await b.take_slot(9001, 5, "h7", now, 1000) == 2
+        assert await a.take_slot(9001, 5, "h8", now + 1001, 1000) == 0  # leases over
+    finally:
+        await other.close()
