@@ -65,9 +65,10 @@ CLAIM_LIMIT = 500
 BATCHES_IN_FLIGHT = 8
 """Claimed batches being sent at once: bounds memory, and how far a slow target (5 s per
 attempt) can hold others back."""
-SLOT_LEASE_MS = 30_000
+SLOT_LEASE_MS = 40_000
 """How long a request slot stays its sender's: longer than a request can take (5 s per
-connect, write and read), so only a dead sender's slots are taken over, and soon."""
+connect, write and read), so only a dead sender's slots are taken over, and soon. A slot
+is reused for the next request of the same app while it has at least half of this left."""
 SLOT_WAIT_MAX_S = 0.2
 """The longest pause between two tries at a slot while all are held elsewhere."""
 DEFAULT_RETENTION_MS = 72 * 3_600_000
@@ -144,6 +145,11 @@ class DeliveryWorker:
         self._next_prune = 0.0
         self.faults = faults
         self._holds = 0
+        # Request slots (throttling across processes) kept for the next request of the same
+        # app while requests of it wait here: a busy app costs one slot round trip per
+        # busy spell instead of two per request. app_id -> [(slot, holder, lease end)].
+        self._spare: dict[int, list[tuple[int, str, int]]] = {}
+        self._waiting: dict[int, int] = {}
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -262,33 +268,59 @@ class DeliveryWorker:
         if fault is not None and fault.kind != "timeout":
             return self._faulted(events, fault)
         app_id = events[0].app_id
-        async with self._gate(app_id, target.max_concurrent):
-            slot, holder = await self._take_slot(app_id, target.max_concurrent, delay_ms)
-            try:
+        self._waiting[app_id] = self._waiting.get(app_id, 0) + 1
+        waiting = True
+        try:
+            async with self._gate(app_id, target.max_concurrent):
+                held = await self._take_slot(app_id, target.max_concurrent, delay_ms)
+                self._waiting[app_id] -= 1
+                waiting = False
                 if delay_ms:
                     await asyncio.sleep(delay_ms / 1000)  # a slow endpoint holds its slot
-                return await self._post(target, events, fault)
-            finally:
-                await self._release_slot(app_id, slot, holder)
+                # Cancelled (stopping) here: the slot is not given back; its lease ends.
+                # ``_post`` turns every other failure into an outcome.
+                outcomes = await self._post(target, events, fault)
+                await self._put_back(app_id, held)
+                return outcomes
+        finally:
+            if waiting:  # cancelled or failed before it had a slot
+                self._waiting[app_id] -= 1
 
-    async def _take_slot(self, app_id: int, limit: int, extra_ms: int) -> tuple[int, str]:
-        """One of the app's ``limit`` slots, shared by every process and host: waits
+    async def _take_slot(self, app_id: int, limit: int, extra_ms: int) -> tuple[int, str, int]:
+        """One of the app's ``limit`` slots, shared by every process and host: a spare one
+        of this worker's with enough lease left, else one from the store, waiting
         (polling, at most ``SLOT_WAIT_MAX_S`` apart) while all are held."""
-        self._holds += 1
-        holder = f"{self.owner}:{self._holds}"
         pause = 0.005
         while True:
+            spare = self._spare.get(app_id)
+            while spare:
+                slot, holder, until = spare.pop()
+                if until - now_ms() >= SLOT_LEASE_MS // 2 + extra_ms:
+                    return slot, holder, until
+                await self._release_slot(app_id, slot, holder)  # too little lease left
+            self._holds += 1
+            holder = f"{self.owner}:{self._holds}"
+            lease_ms = SLOT_LEASE_MS + extra_ms
+            taken_at = now_ms()
+            found: int | None = None
             try:
-                slot = await self.store.take_slot(
-                    app_id, limit, holder, now_ms(), SLOT_LEASE_MS + extra_ms
-                )
+                found = await self.store.take_slot(app_id, limit, holder, taken_at, lease_ms)
             except Exception:
                 log.exception("taking a webhook request slot failed; retrying in 1 s")
-                slot, pause = None, 1.0
-            if slot is not None:
-                return slot, holder
+                pause = 1.0
+            if found is not None:
+                return found, holder, taken_at + lease_ms
             await asyncio.sleep(pause)
             pause = min(pause * 2, SLOT_WAIT_MAX_S)
+
+    async def _put_back(self, app_id: int, held: tuple[int, str, int]) -> None:
+        """Keep the slot for a request of the same app waiting here, else give it (and
+        any spare ones) back to the store for other processes."""
+        if self._waiting.get(app_id, 0) > 0:
+            self._spare.setdefault(app_id, []).append(held)
+            return
+        for slot, holder, _ in [held, *self._spare.pop(app_id, [])]:
+            await self._release_slot(app_id, slot, holder)
 
     async def _release_slot(self, app_id: int, slot: int, holder: str) -> None:
         try:
