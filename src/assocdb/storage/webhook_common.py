@@ -18,6 +18,7 @@ from assocdb.domain.webhooks import (
     SubscriptionIndex,
     SubscriptionRecord,
     WebhookSettings,
+    expand_event,
 )
 
 __all__ = [
@@ -119,20 +120,20 @@ class SinkCache:
 
 
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(list[dict[str, Any]])
+_decoder = msgspec.json.Decoder(tuple[int, list[list[Any]]])
 
 
 def change_params(sink: EventSink | None) -> tuple[int, str] | None:
-    """Parameters of ``INSERT_CHANGE``: a transaction's events as ONE outbox row (a JSON
-    array of their payloads), or None when it has none. One row and one encode per
-    transaction, whatever its number of events, is what keeps the outbox's cost on
-    writes low (docs/benchmarks.md); the worker fans the row out (``fan_out``)."""
+    """Parameters of ``INSERT_CHANGE``: a transaction's events as ONE outbox row
+    (``[portalId, [compact event, ...]]``), or None when it has none. One row and one
+    encode of plain tuples per transaction, whatever its number of events, is what keeps
+    the outbox's cost on writes low (docs/benchmarks.md); the worker fans the row out."""
     if sink is None or not sink.changes:
         return None
-    payloads = sink.payloads()
-    if not payloads:
+    events = sink.compact()
+    if not events:
         return None
-    return len(payloads), _encoder.encode(payloads).decode()
+    return len(events), _encoder.encode((sink.portal_id, events)).decode()
 
 
 FanOutRow = tuple[int, int, int, int, str, int]
@@ -141,21 +142,22 @@ FanOutRow = tuple[int, int, int, int, str, int]
 
 def fan_out(changes: Sequence[str], now_ms: int) -> list[FanOutRow]:
     """The ``webhook_events`` rows of change rows' ``events`` texts, in order: one per
-    event, each then gets its own eventId (the same on every attempt)."""
+    event with HubSpot's payload built now; each then gets its own eventId (the same on
+    every attempt)."""
     out: list[FanOutRow] = []
     for text in changes:
-        for body in _decoder.decode(text):
-            out.append(
-                (
-                    int(body["appId"]),
-                    int(body["portalId"]),
-                    int(body["subscriptionId"]),
-                    int(body["occurredAt"]),
-                    _encoder.encode(body).decode(),
-                    now_ms,
-                )
-            )
+        portal_id, events = _decoder.decode(text)
+        for item in events:
+            body = expand_event(portal_id, item)
+            payload = _encoder.encode(body).decode()
+            out.append((int(item[0]), portal_id, int(item[1]), _occurred(body), payload, now_ms))
     return out
+
+
+def _occurred(body: dict[str, object]) -> int:
+    occurred = body["occurredAt"]
+    assert isinstance(occurred, int)
+    return occurred
 
 
 def delivery_params(o: AttemptOutcome) -> tuple[object, ...]:
