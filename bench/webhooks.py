@@ -11,9 +11,12 @@ server on 127.0.0.1 answering 204).
    2 properties, then associate them with a company. In portal A no app is installed
    (the baseline: one cached ``is None`` per transaction); in portal B an app subscribes
    to contact.creation, two contact.propertyChange and both associationChange sides, so
-   every call writes 10 + 20 + 20 outbox rows in its transactions. The worker is off, so
-   only the write path is measured. Rounds alternate A and B; medians of calls/s.
-2. Delivery rate. ``--events`` events already in the outbox; one worker delivers them
+   every call produces 10 + 20 + 20 events in its transactions (written as one outbox row
+   per transaction, ``webhook_changes``; the worker fans them out into events, a cost the
+   delivery rate below includes). The worker is off, so only the write path is measured.
+   Rounds alternate A and B; medians of calls/s.
+2. Delivery rate. ``--events`` events already in the outbox (not fanned out yet); one
+   worker fans them out and delivers them
    (batches of 100, maxConcurrentRequests 10) to the receiver: events per second.
 3. Change-to-delivery latency. The worker running, contacts created one at a time every
    20 ms; the receiver notes when each creation event arrives: p50 and p99 of arrival
@@ -199,7 +202,7 @@ async def run_backend(name: str, fresh_url: Callable[[], str], args: argparse.Na
         for label, rows in (("subs1", 10), (f"subs{len(SUBSCRIPTIONS)}", 50)):
             used = cost[f"cpu_{label}"]
             print(
-                f"{name}: with {label[4:]} subscription(s), {rows} outbox rows a call:"
+                f"{name}: with {label[4:]} subscription(s), {rows} events a call:"
                 f" {cost[label]:.1f} calls/s (cost {(1 - cost[label] / base) * 100:.1f} %),"
                 f" {used:.2f} ms CPU a call (+{(used / base_cpu - 1) * 100:.1f} %)"
             )

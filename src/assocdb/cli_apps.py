@@ -152,12 +152,26 @@ def webhook_options(command: F) -> F:
         help="How long a worker holds the events it is sending; a killed worker's events"
         " are sent again after this. Longer than the 5 s delivery timeout.",
     )
+    @click.option(
+        "--webhook-retention-hours",
+        envvar="ASSOCDB_WEBHOOK_RETENTION_HOURS",
+        default=72,
+        show_default=True,
+        type=click.IntRange(1, 8760),
+        help="Delivered and given-up webhook events, with their attempts in the log, are"
+        " pruned this long after they finished (pending ones are never pruned).",
+    )
     @functools.wraps(command)
     def wrapper(
-        *args: Any, webhook_retry_base_ms: int, webhook_lease_ms: int, **kwargs: Any
+        *args: Any,
+        webhook_retry_base_ms: int,
+        webhook_lease_ms: int,
+        webhook_retention_hours: int,
+        **kwargs: Any,
     ) -> Any:
         os.environ["ASSOCDB_WEBHOOK_RETRY_BASE_MS"] = str(webhook_retry_base_ms)
         os.environ["ASSOCDB_WEBHOOK_LEASE_MS"] = str(webhook_lease_ms)
+        os.environ["ASSOCDB_WEBHOOK_RETENTION_HOURS"] = str(webhook_retention_hours)
         return command(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

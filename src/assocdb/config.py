@@ -23,6 +23,8 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
     "pg_pool_size": (1, 100),
     # Search lagging writes by more than 10 minutes would only hide records (docs/search.md).
     "search_index_delay_ms": (0, 600_000),
+    # Finished webhook events are kept from an hour to a year (docs/webhooks.md, "Retention").
+    "webhook_retention_hours": (1, 8760),
 }
 """The accepted range of each whole-number setting, whether it comes from a flag or a variable."""
 
@@ -98,6 +100,8 @@ class Settings:
     """First wait before retrying a failed webhook delivery; doubles per attempt."""
     webhook_lease_ms: int = 60_000
     """How long a worker holds the events it is sending (a killed worker's come back)."""
+    webhook_retention_hours: int = 72
+    """Delivered and given-up webhook events (and their attempts) are pruned after this."""
     webhook_delivery: bool = True
     """Run the delivery worker in this process (off: events wait in the outbox)."""
 

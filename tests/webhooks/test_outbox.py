@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -118,3 +119,59 @@ async def test_two_workers_deliver_every_event_exactly_once(db_url: str, store: 
             await worker.stop()
         await other.close()
         receiver.stop()
+
+
+async def test_request_slots_are_shared_bounded_and_leased(db_url: str, store: Store) -> None:
+    """maxConcurrentRequests across processes: two stores (as two processes) share an
+    app's slots; a released slot is free again, and so is one whose lease ran out."""
+    other = open_store(db_url)
+    await other.open()
+    try:
+        a, b = webhook_store(store), webhook_store(other)
+        now = 2**42
+        taken = [await (a if i % 2 else b).take_slot(9001, 5, f"h{i}", now, 1000) for i in range(5)]
+        assert sorted(s for s in taken if s is not None) == [0, 1, 2, 3, 4]
+        assert await a.take_slot(9001, 5, "h5", now, 1000) is None
+        assert await b.take_slot(9002, 5, "other app", now, 1000) == 0  # per app
+        await a.release_slot(9001, 2, "not the holder")  # nothing: not its slot
+        assert await b.take_slot(9001, 5, "h6", now, 1000) is None
+        await b.release_slot(9001, 2, "h2")
+        assert await b.take_slot(9001, 5, "h7", now, 1000) == 2
+        assert await a.take_slot(9001, 5, "h8", now + 1001, 1000) == 0  # leases over
+    finally:
+        await other.close()
+
+
+def test_the_compact_outbox_row_fans_out_to_hubspots_payloads() -> None:
+    """What the write path stores (one row per transaction) becomes, at fan-out, exactly
+    the payloads built from the changes directly: every event kind, generic types too."""
+    from assocdb.domain.webhooks import (
+        EventSink,
+        SubscriptionIndex,
+        SubscriptionRecord,
+        association_changes,
+        object_changes,
+    )
+    from assocdb.storage.webhook_common import change_params, fan_out
+
+    subscriptions = [
+        SubscriptionRecord(1, 7, "contact.creation", "0-1", None, True, 0, 0),
+        SubscriptionRecord(2, 7, "contact.propertyChange", "0-1", "email", True, 0, 0),
+        SubscriptionRecord(3, 8, "object.deletion", "0-1", None, True, 0, 0),
+        SubscriptionRecord(4, 8, "company.associationChange", "0-2", None, True, 0, 0),
+        SubscriptionRecord(5, 7, "contact.associationChange", "0-1", None, True, 0, 0),
+    ]
+    sink = EventSink(42, SubscriptionIndex(subscriptions))
+    object_changes(sink, "0-1", 11, "creation", 5, {"email": "a@x.test"})
+    object_changes(sink, "0-1", 11, "update", 6, {"email": None})
+    object_changes(sink, "0-1", 12, "deletion", 7)
+    association_changes(sink, "0-1", "0-2", [(11, 21, False, True), (12, 21, True, False)], 8)
+    params = change_params(sink)
+    assert params is not None
+    count, text = params
+    fanned = fan_out([text], 99)
+    expected = [(r.app_id, r.portal_id, r.subscription_id, r.occurred_at_ms) for r in sink.rows()]
+    assert count == len(expected) == 8
+    assert [row[:4] for row in fanned] == expected
+    assert [json.loads(row[4]) for row in fanned] == [json.loads(r.payload) for r in sink.rows()]
+    assert {row[5] for row in fanned} == {99}

@@ -115,8 +115,9 @@ class WebhookStore(Protocol):
     async def claim_events(
         self, owner: str, now_ms: int, lease_ms: int, limit: int
     ) -> list[OutboxEvent]:
-        """Due pending events no other worker holds, leased to ``owner`` until
-        ``now_ms + lease_ms``; two workers never hold the same event."""
+        """Fans committed transactions' change rows out into events first (each event gets
+        its eventId once), then: due pending events no other worker holds, leased to
+        ``owner`` until ``now_ms + lease_ms``; two workers never hold the same event."""
         ...
 
     async def finish_events(self, owner: str, outcomes: Sequence[AttemptOutcome]) -> None:
@@ -135,4 +136,25 @@ class WebhookStore(Protocol):
         and then its ``limit`` is the one used."""
         ...
 
-    async def count_pending_events(self) -> int: ...
+    async def count_pending_events(self) -> int:
+        """Events not delivered nor given up yet (including those not fanned out)."""
+        ...
+
+    async def prune_events(self, cutoff_ms: int, limit: int) -> int:
+        """Delete at most ``limit`` finished events (delivered or given up) that finished
+        before ``cutoff_ms``, with their delivery attempts, oldest first; the newest event
+        is always kept. Returns how many were deleted."""
+        ...
+
+    # -- throttling across processes ----------------------------------------------------
+
+    async def take_slot(
+        self, app_id: int, limit: int, owner: str, now_ms: int, lease_ms: int
+    ) -> int | None:
+        """One of the app's ``limit`` request slots for ``owner`` until ``now_ms +
+        lease_ms``, or None when all are held (by any process or host)."""
+        ...
+
+    async def release_slot(self, app_id: int, slot: int, owner: str) -> None:
+        """Give the slot back (nothing when ``owner`` no longer holds it)."""
+        ...

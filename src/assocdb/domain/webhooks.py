@@ -13,14 +13,16 @@ in every other portal pay one ``is None`` test.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
+import operator
 import random
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -45,6 +47,7 @@ __all__ = [
     "WebhookSettings",
     "association_changes",
     "backoff_ms",
+    "expand_event",
     "new_app_secrets",
     "parse_event_type",
     "request_body",
@@ -281,6 +284,27 @@ class EventSink:
                     )
                 )
         return rows
+
+    def compact(self) -> list[tuple[object, ...]]:
+        """The events of ``rows()``, in the same order, as plain tuples (the subscription's
+        fields, then every ``ChangeEvent`` field): what storage writes, one outbox row per
+        transaction. Tuples, not payload objects: half the CPU on the write path; the
+        worker builds HubSpot's JSON with ``expand_event`` when it fans the row out."""
+        return [
+            (ref.app_id, ref.subscription_id, ref.event_type, ref.generic, *_change_fields(change))
+            for change in self.changes
+            for ref in self.index.matching(change)
+        ]
+
+
+_change_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(ChangeEvent)))
+
+
+def expand_event(portal_id: int, item: Sequence[Any]) -> dict[str, object]:
+    """HubSpot's payload of one ``EventSink.compact`` tuple (as JSON gave it back)."""
+    app_id, subscription_id, event_type, generic, *change = item
+    ref = SubscriptionRef(int(app_id), int(subscription_id), str(event_type), None, bool(generic))
+    return _payload(ChangeEvent(*change), ref, portal_id)
 
 
 _encoder = msgspec.json.Encoder()

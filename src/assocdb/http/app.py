@@ -206,6 +206,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                 settings.webhook_retry_base_ms,
                 settings.webhook_lease_ms,
                 app.state.harness.metrics.registry,
+                retention_ms=settings.webhook_retention_hours * 3_600_000,
+                faults=app.state.harness.faults,
             )
         try:
             yield

@@ -7,6 +7,7 @@ header. The grammar (``docs/testing.md``)::
     RULES := RULE ("," RULE)*
     RULE  := KIND (";" PARAM)*
     KIND  := 429 | 429-ten-secondly | 429-daily | 500 | 502 | 503 | 504 | latency | cut
+           | drop | timeout                      (on=webhooks only)
     PARAM := every=N        fire on the Nth, 2Nth, … matching request
            | p=0.25         fire with this probability …
            | seed=7         … drawn from a generator seeded with this (default 0)
@@ -15,7 +16,10 @@ header. The grammar (``docs/testing.md``)::
            | retry-after=S  429 only: the Retry-After header (default 1; daily: 3600)
            | route=GLOB     match the request path (fnmatch, e.g. /crm/v4/associations/*)
            | method=GET     match the method
-           | portal=N       match the token's portal
+           | portal=N       match the token's portal (webhooks: an event's portal)
+           | on=webhooks    apply to webhook deliveries instead of API requests
+           | app=N          webhooks: match the app whose delivery it is
+           | subscription=GLOB  webhooks: match an event's subscriptionType (contact.*)
 
 ``429`` answers with HubSpot's rate-limit body and headers (usage guidelines, below): policy
 ``TEN_SECONDLY_ROLLING`` (``429``, ``429-ten-secondly``) or ``DAILY``. ``502`` and ``504``
@@ -26,6 +30,13 @@ through; ``cut`` sends the status line and headers, then closes the connection m
 Header rules keep their counters per distinct header value, so a client that retries the
 same request with the same header sees ``503;times=2`` fail twice, then succeed. The admin
 API, health, readiness and metrics paths are never faulted.
+
+``on=webhooks`` rules are checked by the delivery worker before each request it would
+post to an app's target URL (``delivery_fault``): a status kind records the attempt as if
+the endpoint had answered it (nothing is sent; a 429 with its Retry-After), ``drop`` as a
+refused connection (nothing sent), ``timeout`` sends the request but records a timeout
+(the receiver gets it, then the retry: a duplicate with the same eventId), ``latency``
+delays the send. Either way the attempt is retried like a real failure.
 
 HubSpot's rate limits: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
 """
@@ -56,6 +67,7 @@ from assocdb.http.ratelimit import RateLimited
 __all__ = [
     "FAULT_HEADER",
     "MAX_LATENCY_MS",
+    "WEBHOOKS",
     "FaultMiddleware",
     "FaultRule",
     "Faults",
@@ -65,7 +77,22 @@ __all__ = [
 
 FAULT_HEADER = "x-assocdb-fault"
 _FAULT_HEADER_BYTES = FAULT_HEADER.encode()
-_KINDS = ("429", "429-ten-secondly", "429-daily", "500", "502", "503", "504", "latency", "cut")
+_KINDS = (
+    "429",
+    "429-ten-secondly",
+    "429-daily",
+    "500",
+    "502",
+    "503",
+    "504",
+    "latency",
+    "cut",
+    "drop",
+    "timeout",
+)
+_WEBHOOK_ONLY = ("drop", "timeout")
+_API_ONLY = ("cut",)
+WEBHOOKS = "webhooks"
 _NEVER_FAULTED = ("/_assocdb/", "/healthz", "/readyz", "/metrics")
 _HEADER_RULES_KEPT = 256
 _MAX_INT = 2**63 - 1
@@ -86,6 +113,10 @@ class FaultRule:
     route: str | None = None
     method: str | None = None
     portal: int | None = None
+    on: str = "api"
+    """``api`` (requests to assocdb) or ``webhooks`` (deliveries to apps' target URLs)."""
+    app: int | None = None
+    subscription: str | None = None
     text: str = ""
     seen: int = 0
     fired: int = 0
@@ -98,6 +129,15 @@ class FaultRule:
         if self.method is not None and method != self.method:
             return False
         return self.route is None or fnmatch.fnmatchcase(path, self.route)
+
+    def matches_delivery(self, app_id: int, portals: frozenset[int], types: frozenset[str]) -> bool:
+        """A webhooks rule against one request of events (any event may match)."""
+        if self.app is not None and app_id != self.app:
+            return False
+        if self.portal is not None and self.portal not in portals:
+            return False
+        pattern = self.subscription
+        return pattern is None or any(fnmatch.fnmatchcase(t, pattern) for t in types)
 
     def fires(self) -> bool:
         """Counts one matching request; True when the fault applies to it."""
@@ -113,6 +153,12 @@ class FaultRule:
 
     def describe(self) -> dict[str, object]:
         return {"rule": self.text, "kind": self.kind, "seen": self.seen, "fired": self.fired}
+
+    def retry_after_s(self) -> int:
+        """A 429's Retry-After: the rule's, else HubSpot's for the policy."""
+        if self.retry_after is not None:
+            return self.retry_after
+        return _RETRY_AFTER["DAILY" if self.kind == "429-daily" else "TEN_SECONDLY_ROLLING"]
 
 
 def _int(name: str, value: str, low: int = 0, high: int = _MAX_INT) -> int:
@@ -160,10 +206,29 @@ def _parse_rule(text: str) -> FaultRule:
             rule.method = value.upper()
         elif name == "portal":
             rule.portal = _int(name, value, 1)
+        elif name == "on" and value.lower() in ("api", WEBHOOKS):
+            rule.on = value.lower()
+        elif name == "app":
+            rule.app = _int(name, value, 1)
+        elif name == "subscription" and value:
+            rule.subscription = value
         else:
             raise ValidationError(f"Invalid fault rule {text!r}: unknown parameter {param!r}.")
+    _check_target(rule, text)
     rule.__post_init__()
     return rule
+
+
+def _check_target(rule: FaultRule, text: str) -> None:
+    """Parameters and kinds that make sense only for API requests or only for deliveries."""
+    if rule.on == WEBHOOKS:
+        wrong = rule.kind in _API_ONLY or rule.route is not None or rule.method is not None
+        what = "cut, route and method do not apply to on=webhooks"
+    else:
+        wrong = rule.kind in _WEBHOOK_ONLY or rule.app is not None or bool(rule.subscription)
+        what = "drop, timeout, app and subscription need on=webhooks"
+    if wrong:
+        raise ValidationError(f"Invalid fault rule {text!r}: {what}.")
 
 
 def parse_rules(text: str) -> list[FaultRule]:
@@ -248,6 +313,23 @@ class Faults:
     def active(self) -> bool:
         return bool(self.rules) or self.header
 
+    def delivery_fault(
+        self, app_id: int, portals: frozenset[int], types: frozenset[str]
+    ) -> tuple[int, FaultRule | None]:
+        """For one webhook request: the milliseconds of delay its ``latency`` rules add,
+        and the first other ``on=webhooks`` rule that fires (None: send it normally).
+        Rules are checked in order, like the API's."""
+        delay = 0
+        for rule in list(self.rules):
+            if rule.on != WEBHOOKS or not rule.matches_delivery(app_id, portals, types):
+                continue
+            if not rule.fires():
+                continue
+            if rule.kind != "latency":
+                return delay, rule
+            delay += rule.ms
+        return delay, None
+
     def add(self, text: str) -> list[FaultRule]:
         added = parse_rules(text)
         self.rules.extend(added)
@@ -260,7 +342,10 @@ class Faults:
     def from_header(self, value: str) -> list[FaultRule]:
         found = self._by_header.get(value)
         if found is None:
-            found = self._by_header[value] = parse_rules(value)
+            found = parse_rules(value)
+            if any(rule.on != "api" for rule in found):
+                raise ValidationError("Fault header rules apply to that request: no on=webhooks.")
+            self._by_header[value] = found
             while len(self._by_header) > _HEADER_RULES_KEPT:
                 self._by_header.popitem(last=False)
         else:
@@ -294,7 +379,7 @@ class FaultMiddleware:
                 return
         method: str = scope["method"]
         for rule in rules:
-            if not rule.matches(method, path):
+            if rule.on != "api" or not rule.matches(method, path):
                 continue
             if rule.portal is not None and await self._portal(scope) != rule.portal:
                 continue

@@ -32,25 +32,36 @@ __all__ = ["PostgresWebhooks", "flush_events"]
 _INSERT_EVENTS = (
     "INSERT INTO webhook_events (app_id, portal_id, subscription_id, occurred_at_ms, payload,"
     " next_attempt_at_ms) SELECT a, p, s, o, j, $6 FROM unnest($1::bigint[], $2::bigint[],"
-    " $3::bigint[], $4::bigint[], $5::text[]) AS e(a, p, s, o, j)"
+    " $3::bigint[], $4::bigint[], $5::text[]) WITH ORDINALITY AS e(a, p, s, o, j, n)"
+    " ORDER BY n"
 )
+FAN_OUT_CHANGES = 200
+"""Change rows (transactions' worth of events) fanned out per claim."""
 
 
 async def flush_events(conn: asyncpg.Connection, sink: EventSink | None, now_ms: int) -> None:
-    """Write a transaction's events to the outbox, on its own connection, before COMMIT."""
-    if sink is None or not sink.changes:
+    """Write a transaction's events to the outbox, on its own connection, before COMMIT:
+    one ``webhook_changes`` row whatever their number (fanned out by the worker)."""
+    params = rows.change_params(sink)
+    if params is not None:
+        await conn.execute(pg(q.INSERT_CHANGE), *params)
+
+
+async def _fan_out(conn: asyncpg.Connection, now_ms: int) -> None:
+    """Turn pending change rows into events, in the claim's transaction: the rows are
+    deleted as they are taken (others skip them), so each becomes events exactly once."""
+    taken = await conn.fetch(q.TAKE_CHANGES_POSTGRES, FAN_OUT_CHANGES)
+    if not taken:
         return
-    rows = sink.rows()
-    if not rows:
-        return
-    # One statement for the whole transaction's events: arrays in, one round trip.
+    made = rows.fan_out([t[1] for t in sorted(taken, key=lambda t: int(t[0]))], now_ms)
+    # One statement for all of them: arrays in, one round trip.
     await conn.execute(
         _INSERT_EVENTS,
-        [r.app_id for r in rows],
-        [r.portal_id for r in rows],
-        [r.subscription_id for r in rows],
-        [r.occurred_at_ms for r in rows],
-        [r.payload for r in rows],
+        [r[0] for r in made],
+        [r[1] for r in made],
+        [r[2] for r in made],
+        [r[3] for r in made],
+        [r[4] for r in made],
         now_ms,
     )
 
@@ -209,8 +220,9 @@ class PostgresWebhooks(PostgresBase):
     async def claim_events(
         self, owner: str, now_ms: int, lease_ms: int, limit: int
     ) -> list[OutboxEvent]:
-        with unavailable():
-            found = await self.pool.fetch(
+        async with self._connection() as conn, conn.transaction():
+            await _fan_out(conn, now_ms)
+            found = await conn.fetch(
                 pg(q.CLAIM_POSTGRES), now_ms + lease_ms, owner, now_ms, now_ms, limit
             )
         return sorted((rows.event(r) for r in found), key=lambda e: e.event_id)
@@ -238,9 +250,32 @@ class PostgresWebhooks(PostgresBase):
 
     async def count_pending_events(self) -> int:
         with unavailable():
-            return int(
-                await self.pool.fetchval("SELECT count(*) FROM webhook_events WHERE status = 0")
+            return int(await self.pool.fetchval(q.PENDING_EVENTS))
+
+    async def prune_events(self, cutoff_ms: int, limit: int) -> int:
+        async with self._connection() as conn, conn.transaction():
+            ids = [int(r[0]) for r in await conn.fetch(pg(q.PRUNABLE_EVENTS), cutoff_ms, limit)]
+            if ids:
+                await conn.execute(
+                    "DELETE FROM webhook_deliveries WHERE event_id = ANY($1::bigint[])", ids
+                )
+                await conn.execute(
+                    "DELETE FROM webhook_events WHERE event_id = ANY($1::bigint[])", ids
+                )
+        return len(ids)
+
+    async def take_slot(
+        self, app_id: int, limit: int, owner: str, now_ms: int, lease_ms: int
+    ) -> int | None:
+        with unavailable():
+            slot = await self.pool.fetchval(
+                q.TAKE_SLOT_POSTGRES, app_id, owner, now_ms + lease_ms, limit, now_ms
             )
+        return None if slot is None else int(slot)
+
+    async def release_slot(self, app_id: int, slot: int, owner: str) -> None:
+        with unavailable():
+            await self.pool.execute(pg(q.RELEASE_SLOT), app_id, slot, owner)
 
 
 async def _install(conn: asyncpg.Connection, app_id: int, portal_id: int, now_ms: int) -> None:

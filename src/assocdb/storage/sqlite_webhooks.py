@@ -25,16 +25,24 @@ __all__ = ["SQLiteWebhooks"]
 
 
 def flush_events(conn: sqlite3.Connection, sink: EventSink | None, now_ms: int) -> None:
-    """Write a transaction's events to the outbox, on its own connection, before COMMIT."""
-    if sink is None or not sink.changes:
-        return
-    conn.executemany(
-        q.INSERT_EVENT,
-        [
-            (r.app_id, r.portal_id, r.subscription_id, r.occurred_at_ms, r.payload, now_ms)
-            for r in sink.rows()
-        ],
-    )
+    """Write a transaction's events to the outbox, on its own connection, before COMMIT:
+    one ``webhook_changes`` row whatever their number (fanned out by the worker)."""
+    params = rows.change_params(sink)
+    if params is not None:
+        conn.execute(q.INSERT_CHANGE, params)
+
+
+FAN_OUT_CHANGES = 200
+"""Change rows (transactions' worth of events) fanned out per claim."""
+
+
+def _fan_out(conn: sqlite3.Connection, now_ms: int) -> None:
+    """Turn pending change rows into events, in the claim's write transaction (SQLite has
+    one writer: nobody else fans out the same rows meanwhile)."""
+    taken = conn.execute(q.TAKE_CHANGES_SQLITE, (FAN_OUT_CHANGES,)).fetchall()
+    if taken:
+        conn.executemany(q.INSERT_EVENT, rows.fan_out([t[1] for t in taken], now_ms))
+        conn.execute(q.DELETE_CHANGES_SQLITE, (taken[-1][0],))
 
 
 class SQLiteWebhooks(SQLiteBase):
@@ -173,11 +181,14 @@ class SQLiteWebhooks(SQLiteBase):
     async def claim_events(
         self, owner: str, now_ms: int, lease_ms: int, limit: int
     ) -> list[OutboxEvent]:
-        found = await self._write_tx(
-            lambda c: c.execute(
+        def run(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+            _fan_out(conn, now_ms)
+            found: list[tuple[object, ...]] = conn.execute(
                 q.CLAIM_SQLITE, (now_ms + lease_ms, owner, now_ms, now_ms, limit)
             ).fetchall()
-        )
+            return found
+
+        found = await self._write_tx(run)
         return sorted((rows.event(r) for r in found), key=lambda e: e.event_id)
 
     async def finish_events(self, owner: str, outcomes: Sequence[AttemptOutcome]) -> None:
@@ -199,10 +210,35 @@ class SQLiteWebhooks(SQLiteBase):
         return [rows.delivery(r) for r in found]
 
     async def count_pending_events(self) -> int:
-        row = await self._read(
-            lambda c: c.execute("SELECT count(*) FROM webhook_events WHERE status = 0").fetchone()
-        )
+        row = await self._read(lambda c: c.execute(q.PENDING_EVENTS).fetchone())
         return int(row[0])
+
+    async def prune_events(self, cutoff_ms: int, limit: int) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            ids = [r[0] for r in conn.execute(q.PRUNABLE_EVENTS, (cutoff_ms, limit))]
+            if ids:
+                marks = ",".join("?" * len(ids))
+                conn.execute(f"DELETE FROM webhook_deliveries WHERE event_id IN ({marks})", ids)
+                conn.execute(f"DELETE FROM webhook_events WHERE event_id IN ({marks})", ids)
+            return len(ids)
+
+        return await self._write_tx(run)
+
+    async def take_slot(
+        self, app_id: int, limit: int, owner: str, now_ms: int, lease_ms: int
+    ) -> int | None:
+        def run(conn: sqlite3.Connection) -> int | None:
+            held = {int(r[0]) for r in conn.execute(q.LIVE_SLOTS_SQLITE, (app_id, now_ms))}
+            if len(held) >= limit:
+                return None
+            slot = next(i for i in range(limit) if i not in held)
+            conn.execute(q.TAKE_SLOT_SQLITE, (app_id, slot, owner, now_ms + lease_ms))
+            return slot
+
+        return await self._write_tx(run)
+
+    async def release_slot(self, app_id: int, slot: int, owner: str) -> None:
+        await self._write_tx(lambda c: c.execute(q.RELEASE_SLOT, (app_id, slot, owner)))
 
 
 def _install(conn: sqlite3.Connection, app_id: int, portal_id: int, now_ms: int) -> None:

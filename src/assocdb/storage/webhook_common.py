@@ -18,15 +18,18 @@ from assocdb.domain.webhooks import (
     SubscriptionIndex,
     SubscriptionRecord,
     WebhookSettings,
+    expand_event,
 )
 
 __all__ = [
     "SinkCache",
     "app",
+    "change_params",
     "delivery",
     "delivery_filter_params",
     "delivery_params",
     "event",
+    "fan_out",
     "finish_params",
     "settings",
     "subscription",
@@ -120,6 +123,47 @@ class SinkCache:
     def committed(self, sink: EventSink | None) -> None:
         if sink is not None and sink.changes and self.listener is not None:
             self.listener()
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(tuple[int, list[list[Any]]])
+
+
+def change_params(sink: EventSink | None) -> tuple[int, str] | None:
+    """Parameters of ``INSERT_CHANGE``: a transaction's events as ONE outbox row
+    (``[portalId, [compact event, ...]]``), or None when it has none. One row and one
+    encode of plain tuples per transaction, whatever its number of events, is what keeps
+    the outbox's cost on writes low (docs/benchmarks.md); the worker fans the row out."""
+    if sink is None or not sink.changes:
+        return None
+    events = sink.compact()
+    if not events:
+        return None
+    return len(events), _encoder.encode((sink.portal_id, events)).decode()
+
+
+FanOutRow = tuple[int, int, int, int, str, int]
+"""Parameters of ``INSERT_EVENT``: app, portal, subscription, occurredAt, payload, due."""
+
+
+def fan_out(changes: Sequence[str], now_ms: int) -> list[FanOutRow]:
+    """The ``webhook_events`` rows of change rows' ``events`` texts, in order: one per
+    event with HubSpot's payload built now; each then gets its own eventId (the same on
+    every attempt)."""
+    out: list[FanOutRow] = []
+    for text in changes:
+        portal_id, events = _decoder.decode(text)
+        for item in events:
+            body = expand_event(portal_id, item)
+            payload = _encoder.encode(body).decode()
+            out.append((int(item[0]), portal_id, int(item[1]), _occurred(body), payload, now_ms))
+    return out
+
+
+def _occurred(body: dict[str, object]) -> int:
+    occurred = body["occurredAt"]
+    assert isinstance(occurred, int)
+    return occurred
 
 
 def delivery_params(o: AttemptOutcome) -> tuple[object, ...]:

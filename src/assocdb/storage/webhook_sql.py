@@ -7,18 +7,24 @@ __all__ = [
     "APP_COLUMNS",
     "CLAIM_POSTGRES",
     "CLAIM_SQLITE",
+    "DELETE_CHANGES_SQLITE",
     "DELETE_SETTINGS",
     "DELETE_SUBSCRIPTION",
     "FINISH_EVENT",
     "INSERT_APP",
     "INSERT_APP_TOKEN",
+    "INSERT_CHANGE",
     "INSERT_DELIVERY",
     "INSERT_EVENT",
     "INSERT_INSTALL",
     "INSERT_SUBSCRIPTION",
     "LIST_DELIVERIES",
+    "LIVE_SLOTS_SQLITE",
     "NEXT_APP_ID",
+    "PENDING_EVENTS",
     "PORTAL_SUBSCRIPTIONS",
+    "PRUNABLE_EVENTS",
+    "RELEASE_SLOT",
     "SELECT_APP",
     "SELECT_APP_BY_KEY",
     "SELECT_APP_PORTALS",
@@ -26,6 +32,10 @@ __all__ = [
     "SELECT_SUBSCRIPTIONS",
     "SET_ACTIVE",
     "SUBSCRIPTION_COLUMNS",
+    "TAKE_CHANGES_POSTGRES",
+    "TAKE_CHANGES_SQLITE",
+    "TAKE_SLOT_POSTGRES",
+    "TAKE_SLOT_SQLITE",
     "UPSERT_SETTINGS",
 ]
 
@@ -82,6 +92,21 @@ PORTAL_SUBSCRIPTIONS = (
     " WHERE i.portal_id = ? AND s.active"
 )
 
+# The write side of the outbox: one row per transaction with all its events (0034).
+INSERT_CHANGE = "INSERT INTO webhook_changes (event_count, events) VALUES (?, ?)"
+# Fan-out, PostgreSQL: change rows no other worker is fanning out, deleted as they are
+# read; their events are inserted in the same transaction, so each becomes events once.
+TAKE_CHANGES_POSTGRES = (
+    "DELETE FROM webhook_changes WHERE change_id IN (SELECT change_id FROM webhook_changes"
+    " ORDER BY change_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING change_id, events"
+)
+TAKE_CHANGES_SQLITE = "SELECT change_id, events FROM webhook_changes ORDER BY change_id LIMIT ?"
+DELETE_CHANGES_SQLITE = "DELETE FROM webhook_changes WHERE change_id <= ?"
+PENDING_EVENTS = (
+    "SELECT (SELECT count(*) FROM webhook_events WHERE status = 0)"
+    " + (SELECT COALESCE(sum(event_count), 0) FROM webhook_changes)"
+)
+
 INSERT_EVENT = (
     "INSERT INTO webhook_events (app_id, portal_id, subscription_id, occurred_at_ms, payload,"
     " next_attempt_at_ms) VALUES (?, ?, ?, ?, ?, ?)"
@@ -107,6 +132,47 @@ FINISH_EVENT = (
     " delivered_at_ms = ?, lease_until_ms = 0, lease_owner = NULL"
     " WHERE event_id = ? AND lease_owner = ?"
 )
+# Pruning (``serve --webhook-retention-hours``): finished events (delivered, or given up)
+# older than the cutoff, oldest first, a bounded batch at a time. Event ids grow with time,
+# so the key order finds them at the front without an index of their own. The newest
+# event is never pruned: SQLite's rowid (no AUTOINCREMENT) would otherwise hand its id
+# out again, and eventIds must stay unique.
+PRUNABLE_EVENTS = (
+    "SELECT event_id FROM webhook_events WHERE status <> 0"
+    " AND COALESCE(delivered_at_ms, next_attempt_at_ms) < ?"
+    " AND event_id < (SELECT max(event_id) FROM webhook_events)"
+    " ORDER BY event_id LIMIT ?"
+)
+
+# Throttling across processes (0035): a request is sent while its sender holds one of the
+# app's slots 0 .. maxConcurrentRequests-1. SQLite (one writer) reads the live slots and
+# takes the lowest free one in the same write transaction.
+LIVE_SLOTS_SQLITE = "SELECT slot FROM webhook_slots WHERE app_id = ? AND lease_until_ms >= ?"
+TAKE_SLOT_SQLITE = (
+    "INSERT INTO webhook_slots (app_id, slot, owner, lease_until_ms) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (app_id, slot) DO UPDATE SET owner = excluded.owner,"
+    " lease_until_ms = excluded.lease_until_ms"
+)
+# PostgreSQL: the lowest slot number not held; two claimers racing for it meet on its
+# key, and the loser's DO UPDATE re-checks the lease on the row the winner wrote (READ
+# COMMITTED re-reads a conflicting row) and takes nothing; it tries again shortly. The
+# count also keeps slots above a lowered limit from adding to it until they expire.
+TAKE_SLOT_POSTGRES = (
+    "INSERT INTO webhook_slots (app_id, slot, owner, lease_until_ms)"
+    " SELECT $1, g, $2, $3 FROM generate_series(0, $4 - 1) AS g"
+    " WHERE NOT EXISTS (SELECT 1 FROM webhook_slots s WHERE s.app_id = $1 AND s.slot = g"
+    " AND s.lease_until_ms >= $5)"
+    " AND (SELECT count(*) FROM webhook_slots s WHERE s.app_id = $1"
+    " AND s.lease_until_ms >= $5) < $4"
+    " ORDER BY g LIMIT 1"
+    " ON CONFLICT (app_id, slot) DO UPDATE SET owner = excluded.owner,"
+    " lease_until_ms = excluded.lease_until_ms WHERE webhook_slots.lease_until_ms < $5"
+    " RETURNING slot"
+)
+RELEASE_SLOT = (
+    "UPDATE webhook_slots SET lease_until_ms = 0 WHERE app_id = ? AND slot = ? AND owner = ?"
+)
+
 INSERT_DELIVERY = (
     "INSERT INTO webhook_deliveries (event_id, app_id, portal_id, attempt, at_ms, status_code,"
     " error, latency_ms, next_retry_at_ms)"
