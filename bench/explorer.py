@@ -79,6 +79,13 @@ def _pages(heavy: int, contact: int, cursor: str) -> dict[str, str]:
         "records find, search API query": (
             f"/portals/{PORTAL_ID}/objects/{CONTACT}?q=no-such-text"
         ),
+        "records, filter hs_object_id EQ (1 record)": (
+            f"/portals/{PORTAL_ID}/objects/{CONTACT}?fp=hs_object_id&fo=EQ&fv={contact}"
+        ),
+        "records, filter id GT (40,000 match), sort createdate desc, 100": (
+            f"/portals/{PORTAL_ID}/objects/{CONTACT}?fp=hs_object_id&fo=GT&fv={contact + 40_000}"
+            "&sort=createdate&dir=desc&limit=100"
+        ),
         "record page, company with 50,000 contacts": record,
         "its first association page (500)": f"{record}/associations/{CONTACT}?limit=500",
         "a later association page (500, by cursor)": (

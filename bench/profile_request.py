@@ -3,8 +3,10 @@
 Builds the demo portal in a temporary SQLite file, then calls the app directly with the
 one-id batch read ``--requests`` times and prints requests/s and the top frames (by own
 time), so the cost of assocdb's own code shows without uvicorn's and the client's.
+``--search`` profiles the one-record search instead (``email EQ`` on a demo contact,
+issue 12's "HTTP search at 1 worker ≥ 0.7× in process").
 
-    python bench/profile_request.py [--requests 3000] [--sort tottime|cumulative]
+    python bench/profile_request.py [--requests 3000] [--sort tottime|cumulative] [--search]
 """
 
 from __future__ import annotations
@@ -57,22 +59,35 @@ async def _call(app: Any, path: str, body: bytes, token: str) -> list[dict[str, 
     return sent
 
 
-async def _run(db: Path, requests: int, sort: str) -> None:
+SEARCH_PATH = "/crm/v3/objects/contacts/search"
+
+
+async def _run(db: Path, requests: int, sort: str, search: bool = False) -> None:
     token, contact_id, _ = await _prepare(db)
+    path = SEARCH_PATH if search else BATCH_PATH
     body = f'{{"inputs":[{{"id":"{contact_id}"}}]}}'.encode()
+    if search:
+        # The first demo contact's email (demo.py: person{i}@example.com, i from 0).
+        email = "person0@example.com"
+        body = (
+            '{"filterGroups":[{"filters":[{"propertyName":"email","operator":"EQ",'
+            f'"value":"{email}"}}]}}],"limit":10}}'
+        ).encode()
     app = create_app(Settings(db=str(db), log_format="json"))
     logging.getLogger("assocdb.requests").setLevel(logging.WARNING)  # no log lines here
     async with app.router.lifespan_context(app):
-        first = await _call(app, BATCH_PATH, body, token)
+        first = await _call(app, path, body, token)
         assert first[0]["status"] == 200, first
+        if search:
+            assert b'"total":1' in first[1]["body"], first
         started = time.perf_counter()
         for _ in range(requests):
-            await _call(app, BATCH_PATH, body, token)
+            await _call(app, path, body, token)
         print(f"{requests / (time.perf_counter() - started):,.0f} requests/s (app only)")
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(requests):
-            await _call(app, BATCH_PATH, body, token)
+            await _call(app, path, body, token)
         profile.disable()
     pstats.Stats(profile).sort_stats(sort).print_stats(25)
 
@@ -81,9 +96,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
+    parser.add_argument("--search", action="store_true", help="profile the one-record search")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="assocdb-profile-") as work:
-        asyncio.run(_run(Path(work) / "demo.sqlite3", args.requests, args.sort))
+        asyncio.run(_run(Path(work) / "demo.sqlite3", args.requests, args.sort, args.search))
     return 0
 
 

@@ -22,8 +22,10 @@ import asyncio
 import http.client
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,13 +33,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DATA_DIR, UNLABELED, Server, machine_info
+from _common import BENCH_DIR, DATA_DIR, UNLABELED, Server, machine_info
 from assocdb.domain.objecttypes import resolve_object_type
 from assocdb.domain.properties import PropertyService
 from assocdb.domain.search import FilterInput, SearchInput, SearchService
 from assocdb.http.crm.search import render_page
 from assocdb.http.schemas import encoder
 from assocdb.storage import open_store
+from small_requests import _FLOOR_MAIN
 
 PORTAL = 2002
 CHUNK = 10_000
@@ -209,17 +212,104 @@ def _wire(request: SearchInput) -> str:
     return json.dumps({"filterGroups": [{"filters": [wire]}], "limit": request.limit or 10})
 
 
-def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[float, float]]:
-    """Median ms of searches over HTTP (1 worker, keep-alive) and in process (the handler
-    minus HTTP: search, render, encode)."""
-    requests = {n: _searches(size)[n] for n in ("email EQ", "hs_object_id IN (100), 100 records")}
+ROUNDS = 6
+"""HTTP and in-process batches alternate this many times: load on the shared machine hits
+both alike, and each figure is the median of all its runs."""
 
-    async def inprocess() -> dict[str, float]:
-        store: Any = open_store(url)
-        await store.open()
-        service = SearchService(store, PropertyService(store))
-        out = {}
+
+FLOOR_PATH = "/crm/v4/associations/contacts/companies/batch/read"
+"""The floor app's route that reads a POST body and answers fixed bytes (_floor_app.py)."""
+
+
+def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[float, float, float]]:
+    """Median ms of searches over HTTP (1 worker, keep-alive), in process (the handler
+    minus HTTP: search, render, encode), and against the stack's floor (``_floor_app.py``
+    under the same uvicorn setup, answering the search's own bytes without doing
+    anything), in interleaved batches."""
+    requests = {n: _searches(size)[n] for n in ("email EQ", "hs_object_id IN (100), 100 records")}
+    server = Server(url, workers=1)  # type: ignore[arg-type]
+    server.start()
+    work = Path(tempfile.mkdtemp(prefix="assocdb-search-floor-"))
+    try:
+        server.wait_ready()
+        token = _token(url)
+        answers = {n: _post(server.port, _wire(r), token) for n, r in requests.items()}
+        floors = {}
+        for i, (name, answer) in enumerate(answers.items()):
+            (work / f"{i}.json").write_bytes(answer)
+            floor = Server(
+                url,  # type: ignore[arg-type]
+                1,
+                command=[
+                    *(sys.executable, "-c", _FLOOR_MAIN.format(bench=str(BENCH_DIR))),
+                    *(str(work / f"{i}.json"), str(work / f"{i}.json"), "{port}"),
+                ],
+            )
+            floor.start()
+            floor.wait_ready()
+            floors[name] = floor
+        return asyncio.run(
+            _interleaved(
+                url, server.port, {n: f.port for n, f in floors.items()}, token, requests, repeat
+            )
+        )
+    finally:
+        Server.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+SEARCH_PATH = "/crm/v3/objects/contacts/search"
+
+
+def _roundtrip(
+    conn: http.client.HTTPConnection, path: str, body: str, headers: dict[str, str]
+) -> tuple[int, bytes]:
+    """One POST on a keep-alive connection; reconnects once if the server closed it while
+    the other batches ran (its keep-alive timeout). The first runs of every batch are
+    warm-ups, so a reconnect is never timed."""
+    for attempt in (1, 2):
         try:
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        except (ConnectionError, http.client.HTTPException):
+            conn.close()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _post(port: int, body: str, token: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    conn.request("POST", "/crm/v3/objects/contacts/search", body, headers)
+    response = conn.getresponse()
+    payload = response.read()
+    conn.close()
+    assert response.status == 200, payload
+    return payload
+
+
+async def _interleaved(
+    url: str,
+    port: int,
+    floor_ports: dict[str, int],
+    token: str,
+    requests: dict[str, SearchInput],
+    repeat: int,
+) -> dict[str, tuple[float, float, float]]:
+    store: Any = open_store(url)
+    await store.open()
+    service = SearchService(store, PropertyService(store))
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    floor_conns = {n: http.client.HTTPConnection("127.0.0.1", p) for n, p in floor_ports.items()}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    local: dict[str, list[float]] = {}
+    remote: dict[str, list[float]] = {}
+    floor: dict[str, list[float]] = {}
+    batch = max(1, repeat // ROUNDS)
+    try:
+        for _round in range(ROUNDS):
             for name, request in requests.items():
 
                 async def handler(r: SearchInput = request) -> bytes:
@@ -227,37 +317,32 @@ def _http_vs_inprocess(url: str, size: int, repeat: int) -> dict[str, tuple[floa
                     page = await service.search(PORTAL, CONTACTS, r)
                     return encoder.encode(render_page(page, CONTACTS))
 
-                times = await _time(handler, repeat)
-                out[name] = statistics.median(times)
-        finally:
-            await store.close()
-        return out
+                body = _wire(request)
 
-    local = asyncio.run(inprocess())
-    server = Server(url, workers=1)  # type: ignore[arg-type]
-    server.start()
-    results = {}
-    try:
-        server.wait_ready()
-        token = _token(url)
-        conn = http.client.HTTPConnection("127.0.0.1", server.port)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        for name, request in requests.items():
-            body = _wire(request)
-            times = []
-            for i in range(WARMUP + repeat):
-                t = time.perf_counter()
-                conn.request("POST", "/crm/v3/objects/contacts/search", body, headers)
-                response = conn.getresponse()
-                payload = response.read()
-                assert response.status == 200, payload
-                if i >= WARMUP:
-                    times.append((time.perf_counter() - t) * 1000)
-            results[name] = (statistics.median(times), local[name])
-        conn.close()
+                async def over_http(b: str = body) -> None:
+                    status, payload = _roundtrip(conn, SEARCH_PATH, b, headers)
+                    assert status == 200, payload
+
+                async def at_floor(b: str = body, c: Any = floor_conns[name]) -> None:
+                    status, payload = _roundtrip(c, FLOOR_PATH, b, headers)
+                    assert status == 200, payload
+
+                local.setdefault(name, []).extend(await _time(handler, batch))
+                remote.setdefault(name, []).extend(await _time(over_http, batch))
+                floor.setdefault(name, []).extend(await _time(at_floor, batch))
     finally:
-        server.stop()
-    return results
+        conn.close()
+        for c in floor_conns.values():
+            c.close()
+        await store.close()
+    return {
+        n: (
+            statistics.median(remote[n]),
+            statistics.median(local[n]),
+            statistics.median(floor[n]),
+        )
+        for n in requests
+    }
 
 
 def _token(url: str) -> str:
@@ -281,13 +366,33 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument(
+        "--http-only", action="store_true", help="only HTTP against in process (smallest size)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     urls = {size: _url(args.backend, size) for size in sizes}
     for size, url in urls.items():
         asyncio.run(_build(url, size))
-    medians = _measure_sync(urls, args.repeat)
+    small = sizes[0]
+    if not args.http_only:
+        _report_sizes(urls, sizes, args.backend, args.repeat)
+    figures = _http_vs_inprocess(urls[small], small, args.repeat)
+    for name, (http_ms, local_ms, floor_ms) in figures.items():
+        print(
+            f"{name} at {small:,}: HTTP 1 worker {http_ms:.2f} ms, in process {local_ms:.2f} ms,"
+            f" in-process/HTTP {local_ms / http_ms:.2f}; floor {floor_ms:.2f} ms (best"
+            f" reachable in-process/HTTP {local_ms / (local_ms + floor_ms):.2f}), server"
+            f" overhead beyond the floor {http_ms - floor_ms - local_ms:.2f} ms"
+        )
+    info = machine_info()
+    print(f"machine: {info.get('cpu')}, {info.get('nproc')} cpu(s)")
+
+
+def _report_sizes(urls: dict[int, str], sizes: list[int], backend: str, repeat: int) -> None:
+    medians = _measure_sync(urls, repeat)
     small, big = sizes[0], sizes[-1]
+    args = argparse.Namespace(backend=backend, repeat=repeat)
     print(f"backend {args.backend}; median ms of {args.repeat} runs per size")
     print(f"{'search':28} {small:>10,} {big:>10,}  ratio")
     for name, by in medians.items():
@@ -295,13 +400,6 @@ def main() -> None:
     for size in sizes:
         deep = medians["range page at 9,800"][size] / medians["range page 1"][size]
         print(f"depth 9,800 / first page at {size:,}: {deep:.2f}")
-    for name, (http_ms, local_ms) in _http_vs_inprocess(urls[small], small, args.repeat).items():
-        print(
-            f"{name} at {small:,}: HTTP 1 worker {http_ms:.2f} ms, in process {local_ms:.2f} ms,"
-            f" in-process/HTTP {local_ms / http_ms:.2f}"
-        )
-    info = machine_info()
-    print(f"machine: {info.get('cpu')}, {info.get('nproc')} cpu(s)")
 
 
 def _measure_sync(urls: dict[int, str], repeat: int) -> dict[str, dict[int, float]]:

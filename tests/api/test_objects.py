@@ -867,7 +867,11 @@ def test_batch_update_is_a_207_when_some_records_do_not_exist(
         {
             "inputs": [
                 {"id": str(contact), "properties": {"email": "new@example.com"}},
-                {"id": "424242", "properties": {"email": "x"}, "objectWriteTraceId": "t-9"},
+                {
+                    "id": "424242",
+                    "properties": {"email": "x@example.com"},
+                    "objectWriteTraceId": "t-9",
+                },
             ]
         },
     )
@@ -993,7 +997,9 @@ def test_a_portal_cannot_read_change_or_archive_another_portals_records(
     before = api.get(f"{V3}/contacts/{contact}?associations=companies", token).json()
 
     got = api.get(f"{V3}/contacts/{contact}", other)
-    patched = patch(api, f"{V3}/contacts/{contact}", other, {"properties": {"email": "x"}})
+    patched = patch(
+        api, f"{V3}/contacts/{contact}", other, {"properties": {"email": "x@example.com"}}
+    )
     deleted = delete(api, f"{V3}/contacts/{contact}", other)
     archived = api.post(f"{V3}/contacts/batch/archive", other, {"inputs": [{"id": str(contact)}]})
     read = api.post(f"{V3}/contacts/batch/read", other, {"inputs": [{"id": str(contact)}]})

@@ -305,6 +305,51 @@ def test_sorts_both_forms(api: Api, token: str, people: list[str]) -> None:
     assert ids_of(search(api, token, "contacts", {"sorts": ["-hs_object_id"]})) == people[::-1]
 
 
+def test_only_the_first_sort_applies_across_pages(api: Api, token: str) -> None:
+    """The search guide: one sorting rule applies to a search
+    (https://developers.hubspot.com/docs/guides/api/crm/search#sorting). A second sort is
+    accepted and ignored [inferred]: ties on the first sort are in id order (in the sort's
+    direction), on every page."""
+    made = create(
+        api,
+        token,
+        "contacts",
+        *(
+            {"firstname": name, "lastname": last}
+            for name, last in (
+                ("B", "z"),
+                ("A", "y"),
+                ("B", "x"),
+                ("A", "w"),
+                ("B", "v"),
+            )
+        ),
+    )
+    body: dict[str, Any] = {
+        "limit": 2,
+        "sorts": [
+            {"propertyName": "firstname", "direction": "DESCENDING"},
+            {"propertyName": "lastname", "direction": "ASCENDING"},
+        ],
+        "properties": ["firstname", "lastname"],
+    }
+    seen: list[str] = []
+    while True:
+        response = search(api, token, "contacts", body)
+        seen += ids_of(response)
+        after = response.json().get("paging", {}).get("next", {}).get("after")
+        if after is None:
+            break
+        body["after"] = after
+    assert seen == [made[4], made[2], made[0], made[3], made[1]]
+    only_first = {"sorts": ["-firstname"], "limit": 10}
+    assert ids_of(search(api, token, "contacts", only_first)) == seen
+    # A sort on a property that does not exist is HubSpot's 400, even in second place.
+    unknown = search(api, token, "contacts", {"sorts": ["firstname", "nope"]})
+    assert unknown.status_code == 400
+    assert [e["code"] for e in unknown.json()["errors"]] == ["PROPERTY_DOESNT_EXIST"]
+
+
 def test_paging_with_after_and_total(api: Api, token: str, clock: Clock) -> None:
     made = []
     for i in range(5):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hubspot import HubSpot
 from hubspot.crm.associations import (
@@ -247,3 +249,20 @@ def test_custom_object_schema_records_and_associations(client: HubSpot) -> None:
         ),
     )
     assert [s.labels.singular for s in core.get_all().results if s.name == "boats"] == ["Ship"]
+
+
+def test_invalid_email_and_read_only_values_through_the_contacts_api(client: HubSpot) -> None:
+    """The client raises HubSpot's 400s for them, with the codes in the body
+    (docs/properties.md)."""
+    for properties, code in (
+        ({"email": "not-an-address"}, "INVALID_EMAIL"),
+        ({"email": "ok@example.com", "hs_object_id": "5"}, "READ_ONLY_VALUE"),
+    ):
+        with pytest.raises(ContactsApiException) as refused:
+            client.crm.contacts.basic_api.create(ContactInput(properties=properties))
+        assert refused.value.status == 400
+        body = json.loads(refused.value.body)
+        assert body["category"] == "VALIDATION_ERROR"
+        assert [e["code"] for e in body["errors"]] == [code]
+    made = client.crm.contacts.basic_api.create(ContactInput(properties={"email": "a@b.example"}))
+    assert made.properties["email"] == "a@b.example"

@@ -86,6 +86,13 @@ def _settled(page: Page) -> None:
     expect(page.locator(busy)).to_have_count(0)
 
 
+def _column(page: Page, name: str) -> list[str]:
+    """The cells of the records table's column headed ``name``."""
+    headers = page.locator("#records-table thead th").all_inner_texts()
+    index = headers.index(name) + 1  # nth-child counts the row's header cell too
+    return page.locator(f"#records-table tbody tr > :nth-child({index})").all_inner_texts()
+
+
 def _group_ids(page: Page) -> list[str]:
     return page.locator("#group-0-1 tbody th .mono").all_inner_texts()
 
@@ -140,7 +147,6 @@ def test_the_explorer_in_a_browser(
     page.screenshot(path=shots / "explorer-portal.png")
     page.get_by_role("link", name="companies", exact=True).click()
     expect(page.locator("#records-table tbody tr")).to_have_count(25)
-    page.screenshot(path=shots / "explorer-records.png")
     page.get_by_label("Find").fill(BIG_COMPANY)
     expect(page.locator("#records-table tbody tr")).to_have_count(1)
     _settled(page)
@@ -197,6 +203,27 @@ def test_the_explorer_in_a_browser(
     expect(page.locator("#graph-status")).to_have_text(re.compile(r"^1[123] more nodes\."))
     assert page.evaluate("window.assocdbGraph.nodes().length") > expanded
     page.screenshot(path=shots / "explorer-graph.png")
+
+    # The demo contacts filtered by a property and sorted, by keyboard: only matching rows.
+    page.goto(f"{server.base_url}/_assocdb/explorer/portals/12345/objects/0-1")
+    expect(page.locator("#records-table tbody tr")).to_have_count(25)
+    page.get_by_label("Filter 1 property").fill("firstname")
+    expect(page.get_by_label("Filter 1 operator")).to_have_value("EQ")
+    page.get_by_label("Sort by").fill("email")
+    page.get_by_label("Direction").select_option("desc")
+    page.get_by_label("Filter 1 value").fill("Ada")
+    page.get_by_label("Filter 1 value").press("Enter")
+    caption = page.locator("#records-table caption")
+    expect(caption).to_contain_text("where firstname EQ “Ada”, sorted by email descending")
+    _settled(page)
+    firstnames = _column(page, "firstname")
+    assert firstnames, "no rows"
+    assert set(firstnames) == {"Ada"}, firstnames
+    emails = _column(page, "email")
+    assert emails == sorted(emails, reverse=True)
+    assert "fp=firstname" in page.url  # in the history too
+    assert "sort=email" in page.url
+    page.screenshot(path=shots / "explorer-records.png")
 
     # The live log shows a request the test makes; its bodies are a click away.
     page.get_by_role("link", name="Requests").click()

@@ -157,6 +157,65 @@ def test_find_box_returns_what_the_search_api_returns(explorer: Explorer) -> Non
     assert "Invalid &#39;after&#39; value" in bad.text or "Invalid 'after' value" in bad.text
 
 
+def test_filters_and_sort_are_the_search_apis(explorer: Explorer) -> None:
+    """Filter rows and the sort are one search API request: the view shows what the API
+    returns for the same filters and sort, page after page; its 400 is shown on the page."""
+    api = explorer.api
+    api.portal(7)
+    token = api.token(7)
+    people = [
+        {"firstname": f"N{i:02d}", "lifecyclestage": "lead" if i % 3 == 0 else "customer"}
+        for i in range(14)
+    ] + [{"firstname": "Nobody"}]
+    made = api.run(api.services.objects.create_many, 7, resolve_object_type("contacts"), people)
+    ids = [o.object_id for o in made]
+    leads = [ids[i] for i in range(14) if i % 3 == 0]
+
+    # One filter: only the matching rows, as the API returns them.
+    path = "/portals/7/objects/contacts?fp=lifecyclestage&fo=EQ&fv=lead&limit=10"
+    found, following = _rows_and_next(explorer, path)
+    assert found == leads
+    assert following is None
+    body = {
+        "filterGroups": [
+            {"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}
+        ],
+        "limit": 10,
+    }
+    assert _search_ids(explorer, token, body)[0] == found
+    page = text(explorer.get(path).text)
+    assert "where lifecyclestage EQ “lead” (5 in all, found by the search API)" in page
+
+    # Two filters AND-ed, a sort with its direction, paged with the API's own after.
+    path = (
+        "/portals/7/objects/contacts?fp=lifecyclestage&fo=NEQ&fv=lead"
+        "&fp=firstname&fo=HAS_PROPERTY&fv=&sort=firstname&dir=desc&limit=10"
+    )
+    view_ids: list[int] = []
+    next_path: str | None = path
+    while next_path:
+        rows, next_path = _rows_and_next(explorer, next_path)
+        view_ids += rows
+    customers = [ids[i] for i in range(14) if i % 3 != 0]
+    assert view_ids == [ids[14], *customers[::-1]]  # "Nobody" > "N13" > ... > "N01"
+
+    # The form keeps what was asked, and offers the remaining rows empty.
+    form = explorer.get(path).text
+    assert 'id="fp1" name="fp" list="property-names" value="lifecyclestage"' in form
+    assert '<option value="NEQ" selected>' in form
+    assert 'id="fp3" name="fp" list="property-names" value=""' in form
+    assert '<option value="desc" selected>' in form
+    assert '<option value="lifecyclestage">' in form  # the datalist of the type's properties
+
+    # The search API's 400, beside the form (and as the page's status).
+    bad = explorer.get("/portals/7/objects/contacts?fp=nope&fo=EQ&fv=1")
+    assert bad.status_code == 400
+    assert 'role="alert"' in bad.text
+    assert 'The search API refused this search: Property "nope" does not exist' in text(bad.text)
+    unknown_op = explorer.get("/portals/7/objects/contacts?fp=email&fo=LIKE&fv=1")
+    assert unknown_op.status_code == 400
+
+
 def test_record_page_groups_associations_with_labels_and_primary(explorer: Explorer) -> None:
     api = explorer.api
     company, contacts = _company_with_contacts(explorer, 3)

@@ -17,14 +17,9 @@ from pathlib import Path
 import pytest
 
 from assocdb.testing import AssocdbServer, run_server
-from tests.node.install import HERE, ensure_node_modules
+from tests.node.install import HERE
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def node_modules() -> Path:
-    return ensure_node_modules()
 
 
 @pytest.fixture(scope="module")

@@ -490,8 +490,9 @@ class ObjectService:
         ``associations`` is no longer used (the write plan runs in this transaction); it is
         accepted so that existing callers keep working.
         """
+        # The values as sent (computed ones included: READ_ONLY_VALUE), then the plans.
+        await self._check_values(portal_id, object_type, [(None, i.properties) for i in inputs])
         plans = await self._plan(portal_id, object_type, inputs)
-        await self._check_values(portal_id, object_type, [(None, p.properties) for p in plans])
         valid = [p for p in plans if p.invalid.error() is None]
         await self._check_records(portal_id, object_type, [(p.properties, None) for p in valid])
         async with self.store.transaction(portal_id) as tx:
@@ -762,8 +763,10 @@ class ObjectService:
                 f"Duplicate IDs found in batch input: [{shown}]. IDs must be unique",
                 context={"ids": [str(i) for i in duplicates]},
             )
+        await self._check_values(
+            portal_id, object_type, [(u.object_id, u.properties) for u in updates]
+        )
         changes = [(u.object_id, _clean(object_type, u.properties)) for u in updates]
-        await self._check_values(portal_id, object_type, changes)
         if self._needs_check(c for _, c in changes):
             current = {
                 o.object_id: o.properties

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 from assocdb.domain.clock import now_ms
@@ -195,9 +197,33 @@ def _epoch_ms(value: str) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
+# HubSpot checks the format of a contact's email on every create and update: RFC 2822's
+# form, no quotes in the local part, and a domain ending in a real TLD (a HubSpot guide's
+# answer: https://community.hubspot.com/t5/APIs-Integrations/contacts-integration-invalid-e-mails/td-p/833439).
+# We accept any alphabetic TLD of 2-63 letters or an IDNA ``xn--`` one, not IANA's list
+# [inferred: the list changes; an unlisted TLD here is a 200 where HubSpot may 400].
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_EMAIL = re.compile(
+    rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})"
+)
+MAX_EMAIL_CHARS = 254
+"""RFC 5321's longest address path; a longer email is INVALID_EMAIL."""
+EMAIL_CHECKED = {"0-1": "email"}
+"""The property whose format is checked, per object type (contacts' ``email``)."""
+
+
+def email_error(name: str, value: str) -> ErrorDetail | None:
+    """HubSpot's INVALID_EMAIL, worded as its error bodies word it: ``Email address <v> is
+    invalid`` (the same community thread shows the localized form of this message)."""
+    if len(value) <= MAX_EMAIL_CHARS and _EMAIL.fullmatch(value):
+        return None
+    return _bad(name, f"Email address {value[:MAX_EMAIL_CHARS]} is invalid", "INVALID_EMAIL")
+
+
 def _value_error(prop: PropertyDef, value: str) -> ErrorDetail | None:
     """What is wrong with one value of a defined property, in HubSpot's codes [inferred
-    codes for all but INVALID_OPTION, which HubSpot's error bodies show]."""
+    codes for all but INVALID_OPTION and INVALID_EMAIL, which HubSpot's error bodies show]."""
     kind = prop.type
     if kind == "number":
         try:
@@ -232,6 +258,22 @@ def _value_error(prop: PropertyDef, value: str) -> ErrorDetail | None:
     return None
 
 
+def read_only_error(name: str) -> ErrorDetail:
+    """HubSpot's answer to a value for a read-only property, as captured by users (e.g.
+    https://github.com/mautic/mautic/pull/8785: ``"hs_object_id" is a calculated property;
+    its value cannot be set.``, code ``READ_ONLY_VALUE``; HubSpot's own
+    https://github.com/HubSpot/ui-extensions-examples/issues/77 for ``hubspotscore``)."""
+    return _bad(
+        name, f'"{name}" is a calculated property; its value cannot be set.', "READ_ONLY_VALUE"
+    )
+
+
+def _date_properties(object_type: ObjectType) -> tuple[str, str]:
+    from assocdb.domain.objects import date_properties  # one-way: objects imports us
+
+    return date_properties(object_type)
+
+
 def _invalid(details: Sequence[ErrorDetail]) -> ValidationError:
     """HubSpot's 400 for bad values: one ``errors[]`` entry per problem; the message
     embeds them (the shape of the example in
@@ -262,13 +304,91 @@ SchemaProperties = Callable[[int, str], Awaitable[list[PropertyDef]]]
 """The properties a custom object's schema defines (``SchemaService.property_defs``)."""
 
 
+CATALOG_TTL_S = 1.0
+"""How long a worker trusts the property rows it has read for a (portal, type): a change
+made by another process (another uvicorn worker, ``assocdb seed``) is seen within this
+time; a change made through this service is seen at once (``forget``), and a name the
+cached rows do not know is always looked up again before it is refused."""
+CATALOG_MAX_ENTRIES = 4096
+"""(portal, type) entries one worker keeps; the oldest read goes first."""
+
+
+@lru_cache(maxsize=256)
+def _defaults(type_id: str, created: str, modified: str) -> tuple[PropertyDef, ...]:
+    """HubSpot's defaults of a type as definitions: the same for every portal and request,
+    built once (building them was a third of a one-record search's own time)."""
+    return tuple(_from_default(d) for d in default_properties(type_id, created, modified))
+
+
+@dataclass
+class _Catalog:
+    """What ``PropertyService`` keeps per (portal, type): the merged definitions (never
+    changed once built: readers share it) and when the rows were read."""
+
+    merged: dict[str, PropertyDef]
+    read_at: float
+
+
 class PropertyService:
-    def __init__(self, store: PropertyStore, *, lenient: bool = False) -> None:
+    def __init__(
+        self,
+        store: PropertyStore,
+        *,
+        lenient: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.lenient = lenient
         self.schema_properties: SchemaProperties | None = None
         """Set when custom object schemas exist (domain/crm.py): a custom type's properties
         are the ones its schema defines, plus any created through the properties API."""
+        self._clock = clock
+        self._catalogs: dict[tuple[int, str], _Catalog] = {}
+
+    # -- the per-portal catalog cache -----------------------------------------------------
+
+    def forget(self, portal_id: int, object_type: ObjectType | None = None) -> None:
+        """Drop what is cached for a portal (one type, or all): after every property write
+        made here, and after a portal is reset or seeded."""
+        if object_type is not None:
+            self._catalogs.pop((portal_id, object_type.type_id), None)
+            return
+        for key in [k for k in self._catalogs if k[0] == portal_id]:
+            del self._catalogs[key]
+
+    async def _merged(
+        self, portal_id: int, object_type: ObjectType, *, fresh: bool = False
+    ) -> dict[str, PropertyDef]:
+        """The type's definitions by name (shared: callers must not change it). Every
+        search and every record write needs them; they are read from the store at most
+        once per ``CATALOG_TTL_S`` per (portal, type), or when ``fresh``."""
+        if object_type.type_id.startswith("2-"):
+            # A custom type's properties come from its schema too, which changes elsewhere
+            # (domain/schemas.py): read every time, as before.
+            return await self._read_merged(portal_id, object_type)
+        key = (portal_id, object_type.type_id)
+        now = self._clock()
+        hit = self._catalogs.get(key)
+        if not fresh and hit is not None and now - hit.read_at < CATALOG_TTL_S:
+            return hit.merged
+        merged = await self._read_merged(portal_id, object_type)
+        self._catalogs.pop(key, None)  # re-inserted last: dict order is read order
+        if len(self._catalogs) >= CATALOG_MAX_ENTRIES:
+            del self._catalogs[next(iter(self._catalogs))]
+        self._catalogs[key] = _Catalog(merged, now)
+        return merged
+
+    async def known(
+        self, portal_id: int, object_type: ObjectType, names: Iterable[str]
+    ) -> dict[str, PropertyDef]:
+        """The definitions, read again if one of ``names`` is not (live) in the cached
+        ones: a property just made by another worker is never refused as unknown."""
+        merged = await self._merged(portal_id, object_type)
+        for name in names:
+            found = merged.get(name)
+            if found is None or found.archived:
+                return await self._merged(portal_id, object_type, fresh=True)
+        return merged
 
     # -- definitions --------------------------------------------------------------------
 
@@ -279,14 +399,11 @@ class PropertyService:
         merged = await self._merged(portal_id, object_type)
         return [p for p in merged.values() if p.archived == archived]
 
-    async def _merged(self, portal_id: int, object_type: ObjectType) -> dict[str, PropertyDef]:
+    async def _read_merged(self, portal_id: int, object_type: ObjectType) -> dict[str, PropertyDef]:
         from assocdb.domain.objects import date_properties  # one-way: objects imports us
 
         created, modified = date_properties(object_type)
-        merged = {
-            d.name: _from_default(d)
-            for d in default_properties(object_type.type_id, created, modified)
-        }
+        merged = {d.name: d for d in _defaults(object_type.type_id, created, modified)}
         if self.schema_properties is not None and object_type.type_id.startswith("2-"):
             for defined in await self.schema_properties(portal_id, object_type.type_id):
                 merged.setdefault(defined.name, defined)
@@ -295,9 +412,23 @@ class PropertyService:
         return merged
 
     async def get(
-        self, portal_id: int, object_type: ObjectType, name: str, *, archived: bool = False
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        name: str,
+        *,
+        archived: bool = False,
+        fresh: bool = False,
     ) -> PropertyDef:
-        found = (await self._merged(portal_id, object_type)).get(name)
+        """One definition; ``fresh`` reads the store (before a write that starts from it)."""
+        if fresh:
+            merged = await self._merged(portal_id, object_type, fresh=True)
+        else:
+            merged = await self.known(portal_id, object_type, [name])
+        found = merged.get(name)
+        if found is not None and found.archived != archived and not fresh:
+            # Archived or revived by another worker since our rows were read.
+            found = (await self._merged(portal_id, object_type, fresh=True)).get(name)
         if found is None or found.archived != archived:
             raise ObjectNotFound(
                 f"Unable to find property {name} on object type {object_type.type_id}",
@@ -311,7 +442,7 @@ class PropertyService:
         await self._check_definition(portal_id, object_type, prop)
         stamp = now_ms()
         made = replace(prop, created_at_ms=stamp, updated_at_ms=stamp, archived_at_ms=None)
-        existing = (await self._merged(portal_id, object_type)).get(prop.name)
+        existing = (await self._merged(portal_id, object_type, fresh=True)).get(prop.name)
         if (existing is not None and not existing.archived) or not await self.store.insert_property(
             portal_id, object_type.type_id, made
         ):
@@ -319,6 +450,7 @@ class PropertyService:
                 f"Property named '{prop.name}' already exists.",
                 context={"name": [prop.name]},
             )
+        self.forget(portal_id, object_type)
         return made
 
     async def _check_definition(
@@ -352,7 +484,7 @@ class PropertyService:
     async def update(
         self, portal_id: int, object_type: ObjectType, name: str, changes: Mapping[str, object]
     ) -> PropertyDef:
-        current = await self.get(portal_id, object_type, name)
+        current = await self.get(portal_id, object_type, name, fresh=True)
         if current.hubspot_defined and current.read_only_value:
             raise ValidationError(
                 f"Property {name} is read-only and cannot be modified.",
@@ -363,10 +495,11 @@ class PropertyService:
         if updated.created_at_ms is None:
             updated = replace(updated, created_at_ms=updated.updated_at_ms)
         await self.store.replace_property(portal_id, object_type.type_id, updated)
+        self.forget(portal_id, object_type)
         return updated
 
     async def archive(self, portal_id: int, object_type: ObjectType, name: str) -> None:
-        current = await self.get(portal_id, object_type, name)
+        current = await self.get(portal_id, object_type, name, fresh=True)
         if not current.archivable:
             raise ValidationError(
                 f"Property {name} is a HubSpot default property and cannot be archived.",
@@ -375,6 +508,7 @@ class PropertyService:
         await self.store.replace_property(
             portal_id, object_type.type_id, replace(current, archived_at_ms=now_ms())
         )
+        self.forget(portal_id, object_type)
 
     # -- groups -------------------------------------------------------------------------
 
@@ -442,12 +576,19 @@ class PropertyService:
         """Validate the values of a write: (record id or None for a new record, values).
 
         Raises HubSpot's 400 naming every bad property, or the 409 of a unique value held by
-        another record. Under ``--lenient-properties`` an unknown property is created as a
-        string instead.
+        another record. ``records`` carry the values as the client sent them, computed ones
+        included: a value for a read-only property (``hs_object_id``, the last-modified
+        date, calculated properties: ``modificationMetadata.readOnlyValue``) is HubSpot's
+        ``READ_ONLY_VALUE``; the create date is accepted and ignored [inferred]. Under
+        ``--lenient-properties`` an unknown property is created as a string instead, and a
+        read-only value is not refused: ``hs_object_id`` and the dates are ignored (the
+        caller drops them), other read-only properties are stored as sent.
         """
-        known = await self._merged(portal_id, object_type)
+        known = await self.known(portal_id, object_type, {n for _, v in records for n in v})
         details: list[ErrorDetail] = []
         unknown: list[str] = []
+        email = EMAIL_CHECKED.get(object_type.type_id)
+        created, _modified = _date_properties(object_type)
         for _, values in records:
             for name, value in values.items():
                 prop = known.get(name)
@@ -455,10 +596,16 @@ class PropertyService:
                     if name not in unknown:
                         unknown.append(name)
                     continue
-                if value is not None and value != "":
-                    problem = _value_error(prop, value)
-                    if problem is not None:
-                        details.append(problem)
+                if value is None or value == "":
+                    continue
+                if prop.read_only_value and name != created:
+                    if not self.lenient:
+                        details.append(read_only_error(name))
+                    continue
+                problem = email_error(name, value) if name == email else None
+                problem = problem or _value_error(prop, value)
+                if problem is not None:
+                    details.append(problem)
         if unknown and self.lenient:
             await self._create_on_first_use(portal_id, object_type, unknown)
         elif unknown:
@@ -483,6 +630,7 @@ class PropertyService:
                     name, name, "string", "text", group, created_at_ms=stamp, updated_at_ms=stamp
                 ),
             )
+        self.forget(portal_id, object_type)
 
     async def _check_unique(
         self,

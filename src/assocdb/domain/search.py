@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -216,7 +216,7 @@ class _Typer:
     """Turns filters into conditions using the type's property definitions."""
 
     object_type: ObjectType
-    known: dict[str, PropertyDef]
+    known: Mapping[str, PropertyDef]
     lenient: bool
     created: str = ""
     modified: str = ""
@@ -231,6 +231,8 @@ class _Typer:
         if name in (self.modified, "lastmodifieddate", "hs_lastmodifieddate"):
             return "updated", "num", None
         prop = self.known.get(name)
+        if prop is not None and prop.archived:
+            prop = None
         if prop is None and not self.lenient:
             self.errors.append(
                 ErrorDetail(
@@ -377,7 +379,12 @@ class SearchService:
         self, portal_id: int, object_type: ObjectType, request: SearchInput
     ) -> tuple[SearchPlan, tuple[str, ...]]:
         _check_caps(request)
-        known = {p.name: p for p in await self.properties.all(portal_id, object_type)}
+        # The type's cached definitions (read again if a name is not in them); filters'
+        # and sorts' names only.
+        names = {f.property_name for g in request.filter_groups for f in g}
+        names.update(name for name, _ in request.sorts)
+        names = {n for n in names if not n.startswith("associations.")} - _PSEUDO
+        known = await self.properties.known(portal_id, object_type, names)
         created, modified = date_properties(object_type)
         typer = _Typer(object_type, known, self.properties.lenient, created, modified)
         groups = tuple(tuple(typer.condition(f) for f in group) for group in request.filter_groups)
@@ -405,14 +412,24 @@ class SearchService:
         return plan, read_property_names(object_type, request.properties)
 
 
+_PSEUDO = frozenset(
+    {"hs_object_id", "createdate", "hs_createdate", "lastmodifieddate", "hs_lastmodifieddate"}
+)
+"""Names ``_Typer.target`` answers without definitions (the dates of some types too)."""
+
+
 def _with_limit(plan: SearchPlan, limit: int) -> SearchPlan:
     return replace(plan, limit=limit)
 
 
 def _sort_key(typer: _Typer, sorts: Sequence[tuple[str, bool]]) -> SortKey:
-    """The first sort (HubSpot honours one sort per search, the guide: "Sorting")."""
+    """The first sort: one sorting rule applies to a search (the guide's "Sorting",
+    https://developers.hubspot.com/docs/guides/api/crm/search#sorting). Later sorts are
+    accepted and ignored, but their properties must exist like any other [inferred]."""
     if not sorts:
         return SortKey("id")
+    for name, _descending in sorts[1:MAX_FILTERS]:
+        typer.target(name)  # an unknown name is a PROPERTY_DOESNT_EXIST like the first's
     name, descending = sorts[0]
     target, column, _prop = typer.target(name)
     return SortKey(target, name, column, descending)

@@ -128,7 +128,9 @@ async def create_token(call: Call) -> Response:
 
 async def reset_portal(call: Call) -> Response:
     _harness(call)
-    await call.services.store.reset_portal(await _portal(call))
+    portal_id = await _portal(call)
+    await call.services.store.reset_portal(portal_id)
+    call.services.properties.forget(portal_id)  # its custom properties are gone
     return _no_content(call)
 
 
@@ -142,6 +144,7 @@ async def seed(call: Call) -> Response:
         SeedData.from_document(document),
         max_labels_per_pair=call.services.settings.max_labels_per_pair,
     )
+    call.services.properties.forget(portal_id)  # a seed may define properties
     return call.json(result, 201)
 
 

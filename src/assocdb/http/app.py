@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import cast
 
@@ -87,6 +87,15 @@ async def _resolve_types(
 def _check_scopes(op: Operation, principal: Principal, types: dict[str, ObjectType]) -> None:
     """The operation's scope rules from the route table (http/routes.py), nothing else."""
     check_scopes(op.required_scopes, principal, types)
+
+
+def _hot_first(operations: Sequence[Operation]) -> list[Operation]:
+    """Search routes first, the rest in table order. Starlette tries routes one by one (a
+    regex each) and the search routes came 79th: about a tenth of a one-record search's
+    server time was spent reaching them. No other route fully matches a search path
+    (``POST .../{objectType}/search``), so trying them first changes no request's route;
+    ``tests/api/test_route_coverage.py`` checks every operation is still reached."""
+    return sorted(operations, key=lambda op: not op.path.endswith("/search"))
 
 
 def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -207,7 +216,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         if settings.admin
         else ()
     )
-    routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in operations]
+    routes = [Route(op.path, _endpoint(op), methods=[op.method]) for op in _hot_first(operations)]
     document = openapi_document(operations)
 
     async def openapi(request: Request) -> Response:

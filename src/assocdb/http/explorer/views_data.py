@@ -18,6 +18,7 @@ from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import ObjectService
 from assocdb.domain.objecttypes import STANDARD_TYPES, ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, defined_pair
+from assocdb.errors import ValidationError
 from assocdb.http.explorer.common import (
     BASE,
     explorer,
@@ -29,8 +30,13 @@ from assocdb.http.explorer.common import (
     view,
 )
 from assocdb.http.explorer.records import (
+    FILTER_OPERATORS,
+    MAX_FILTER_ROWS,
     PAGE_SIZES,
+    Found,
     RecordFinder,
+    RowFilter,
+    Sort,
     default_columns,
     property_names,
     title_of,
@@ -131,6 +137,31 @@ def _columns(request: Request, the_type: ObjectType) -> list[str]:
     return chosen or list(default_columns(the_type))
 
 
+def _filters(request: Request) -> list[RowFilter]:
+    """The filter rows of the URL (``fp``/``fo``/``fv``, repeated in step); rows without a
+    property are the form's empty row. At most ``MAX_FILTER_ROWS``; 200 characters each."""
+    params = request.query_params
+    names, operators, values = params.getlist("fp"), params.getlist("fo"), params.getlist("fv")
+    known = {op for op, _label in FILTER_OPERATORS}
+    rows = []
+    for i, name in enumerate(names[:MAX_FILTER_ROWS]):
+        operator = operators[i] if i < len(operators) else "EQ"
+        if not name.strip():
+            continue
+        if operator not in known:
+            raise ValidationError(f"Unknown filter operator '{operator[:40]}'.")
+        value = values[i] if i < len(values) else ""
+        rows.append(RowFilter(name.strip()[:200], operator, value[:200]))
+    return rows
+
+
+def _sort(request: Request) -> Sort | None:
+    name = request.query_params.get("sort", "").strip()[:200]
+    if not name:
+        return None
+    return Sort(name, request.query_params.get("dir", "asc") == "desc")
+
+
 @view
 async def records_page(request: Request) -> Response:
     found = await portal(request)
@@ -141,9 +172,20 @@ async def records_page(request: Request) -> Response:
     after = request.query_params.get("after", "")[:200] or None
     text = request.query_params.get("q", "")[:200]
     columns = _columns(request, the_type)
+    filters = _filters(request)
+    sort = _sort(request)
     svc = services(request)
     finder = RecordFinder(svc.objects, svc.search)
-    page = await finder.find(found.portal_id, the_type, text, after, limit, columns)
+    problem, status = None, 200
+    try:
+        page = await finder.find(
+            found.portal_id, the_type, text, after, limit, columns, filters, sort
+        )
+    except ValidationError as exc:
+        # The search API's 400 (unknown property, a value of the wrong type...), shown
+        # beside the form that caused it rather than as an error page.
+        page, problem, status = Found([], None, 0), _problem(exc), 400
+    known = sorted(p.name for p in await svc.properties.all(found.portal_id, the_type))
     context = {
         "portal": found,
         "type": the_type,
@@ -153,11 +195,25 @@ async def records_page(request: Request) -> Response:
         "sizes": PAGE_SIZES,
         "columns": columns,
         "available": sorted({*property_names(page.records), *columns}),
+        "known": known,
+        "filters": filters,
+        # Every row the view allows, the empty ones after the filters asked: a second
+        # filter needs no reload (the form stays while htmx swaps the table).
+        "filter_rows": [*filters, *[RowFilter("", "EQ")] * (MAX_FILTER_ROWS - len(filters))],
+        "operators": FILTER_OPERATORS,
+        "sort": sort,
+        "searching": bool(text.strip() or filters or sort),
+        "problem": problem,
         "title_of": title_of,
         "url": lambda obj: record_url(found.portal_id, the_type.type_id, obj.object_id),
     }
     template = "_records.html" if request.headers.get("hx-request") else "records.html"
-    return render(request, template, context)
+    return render(request, template, context, status)
+
+
+def _problem(exc: ValidationError) -> str:
+    details = [e.message for e in exc.errors] if exc.errors else []
+    return " ".join(details) or exc.message
 
 
 # -- one record and its associations ----------------------------------------------------

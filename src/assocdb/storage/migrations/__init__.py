@@ -1,4 +1,9 @@
-"""Schema migrations: numbered SQL files per dialect, applied in order, recorded in a table."""
+"""Schema migrations: numbered SQL files, applied in order, recorded in a table.
+
+A migration whose SQL is the same on SQLite and PostgreSQL lives once in ``common/``; one
+that differs has a file of the same number in ``sqlite/`` and in ``postgres/``. A number
+may not be in both places (that would run two different migrations as one version).
+"""
 
 from __future__ import annotations
 
@@ -34,11 +39,18 @@ def _uncomment(sql: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
 
 
+COMMON = "common"
+
+
 def migrations(dialect: str) -> list[Migration]:
-    folder = resources.files(__package__).joinpath(dialect)
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
+    """The dialect's migrations and the common ones, by version."""
+    found: dict[int, Migration] = {}
+    for folder_name in (COMMON, dialect):
+        for entry in resources.files(__package__).joinpath(folder_name).iterdir():
+            if not entry.name.endswith(".sql"):
+                continue
             version = int(entry.name.split("_", 1)[0])
-            found.append(Migration(version, entry.name.removesuffix(".sql"), entry.read_text()))
-    return sorted(found, key=lambda m: m.version)
+            if version in found:
+                raise RuntimeError(f"migration {version} is both in common/ and {dialect}/")
+            found[version] = Migration(version, entry.name.removesuffix(".sql"), entry.read_text())
+    return [found[version] for version in sorted(found)]

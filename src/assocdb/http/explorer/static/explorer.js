@@ -31,6 +31,17 @@ function followRequestLog() {
   });
 }
 
+/* The records view: a search the search API refuses (a 400) still replaces the table,
+   whose alert says why; htmx swaps only 2xx answers unless told. */
+function showRefusedSearches() {
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.xhr.status === 400 && event.detail.target.id === "records") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+}
+
 /* The graph: cytoscape.js, expanded one record at a time. */
 const TYPE_COLOURS = {
   "0-1": "#2f7dd1", "0-2": "#d1692f", "0-3": "#2f9d5b", "0-5": "#9b4dca",
@@ -158,5 +169,6 @@ function initGraph() {
 document.addEventListener("DOMContentLoaded", () => {
   signInFromFragment();
   followRequestLog();
+  showRefusedSearches();
   initGraph();
 });
