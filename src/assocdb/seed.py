@@ -39,6 +39,7 @@ import msgspec
 
 from assocdb.domain.associations import CreateInput, PairTypesView, WritePlan
 from assocdb.domain.clock import now_ms
+from assocdb.domain.history import SOURCE_IMPORT
 from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
@@ -314,7 +315,10 @@ async def seed_portal(
         for type_id, rows in by_type.items():
             got: list[int] = []
             for start in range(0, len(rows), CHUNK):
-                made = await tx.create_objects(type_id, rows[start : start + CHUNK], created_at)
+                # Seeded values are imported ones in the property history (SOURCE_IMPORT).
+                made = await tx.create_objects(
+                    type_id, rows[start : start + CHUNK], created_at, source=SOURCE_IMPORT
+                )
                 got.extend(o.object_id for o in made)
                 done += len(made)
                 report("objects", done, total_objects)

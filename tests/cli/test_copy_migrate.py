@@ -65,7 +65,8 @@ def test_copy_moves_everything_and_cursors_stay_valid(tmp_path: Path, db_url: st
     output = cli("copy", "--from", source, "--to", db_url)
 
     assert output.splitlines()[-1] == (
-        "Copied and verified: 1 meta, 1 portals, 950 objects, 2638 associations, 4 labels."
+        "Copied and verified: 1 meta, 1 portals, 950 objects, 2670 property_history,"
+        " 2638 associations, 4 labels."
     )
     after_count, after, copied_secret = asyncio.run(_pages(db_url, first.next_after))
     assert after_count == before_count == 2638

@@ -260,6 +260,28 @@ def test_the_explorer_in_a_browser(
     expect(page.get_by_test_id("daily-used")).to_have_text("2")
     expect(page.get_by_test_id("window-remaining")).to_have_text("148")
 
+    # A property's history: after an API update, the record page shows the old and new value
+    # (after the budget check above: these calls spend budget too).
+    contact = f"/crm/v3/objects/contacts/{seen[0]}"
+    auth = {"Authorization": f"Bearer {api_token}"}
+    before = httpx.get(f"{server.base_url}{contact}?properties=firstname", headers=auth, timeout=10)
+    old = before.json()["properties"]["firstname"]
+    renamed = httpx.patch(
+        server.base_url + contact,
+        json={"properties": {"firstname": "Renamed"}},
+        headers=auth,
+        timeout=10,
+    )
+    assert renamed.status_code == 200, renamed.text
+    page.goto(f"{server.base_url}/_assocdb/explorer/portals/12345/objects/0-1/{seen[0]}")
+    history = page.locator("details.history[data-property=firstname]")
+    summary = history.get_by_text("2 versions")
+    summary.focus()
+    page.keyboard.press("Enter")  # <details> opens from the keyboard
+    expect(history.locator("tbody tr td:first-child")).to_have_text(["Renamed", old])
+    expect(history.locator("tbody tr td:nth-child(3)")).to_have_text(["API", "API"])
+    page.screenshot(path=shots / "explorer-record-history.png")
+
     # Dark mode follows the system setting.
     dark = browser.new_context(viewport=VIEWPORT, color_scheme="dark")  # type: ignore[arg-type]
     dark.add_cookies(context.cookies())  # type: ignore[arg-type]

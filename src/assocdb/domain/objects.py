@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from assocdb.domain.associations import AssociationService, CreateInput, TypeRef, WritePlan
 from assocdb.domain.clock import now_ms
+from assocdb.domain.history import Versions
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.properties import PropertyService
@@ -40,6 +41,7 @@ __all__ = [
     "Page",
     "Record",
     "date_properties",
+    "history_property_names",
     "object_not_found",
     "objects_not_found",
     "parse_id",
@@ -110,6 +112,14 @@ MAX_READ_PROPERTIES = 1000
 name is echoed (with null) even when no record has it, so this bounds the response."""
 MAX_PROPERTY_NAME = 256
 """Characters in a property name asked for [inferred]."""
+
+
+def history_property_names(requested: Sequence[str] | None) -> tuple[str, ...]:
+    """The properties ``propertiesWithHistory`` asks for, sorted; the read-property cap
+    applies to them too (each brings up to MAX_VERSIONS versions per record)."""
+    names = set(requested or ())
+    _check_read_properties(names)
+    return tuple(sorted(names))
 
 
 def _check_read_properties(names: set[str]) -> None:
@@ -615,6 +625,25 @@ class ObjectService:
         return [
             Record(o) for o in await self.store.get_objects(portal_id, object_type.type_id, ids)
         ]
+
+    async def history(
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        records: Sequence[Record],
+        names: Sequence[str],
+    ) -> Versions:
+        """``propertiesWithHistory`` of ``records``: each stored property's versions, newest
+        first (computed properties, which have no stored versions, are the caller's: it
+        renders their values). Properties a record never had are left out ("If any of
+        the specified properties are not present on the requested object(s), they will
+        be ignored", https://developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/get-objects)."""
+        computed = computed_properties(object_type)
+        stored = [n for n in names if n not in computed]
+        if not records or not stored:
+            return {}
+        ids = [r.obj.object_id for r in records]
+        return await self.store.property_history(portal_id, object_type.type_id, ids, stored)
 
     async def list_page(
         self,

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
+from assocdb.domain.history import SOURCE_API, HistoryStore
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
 if TYPE_CHECKING:  # only a type here: CLI commands that import the ports stay light
@@ -123,16 +124,23 @@ class StoreTx(Protocol):
     ) -> None: ...
 
     async def create_objects(
-        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+        self,
+        object_type: str,
+        properties: Sequence[Mapping[str, str]],
+        now_ms: int,
+        *,
+        source: str = SOURCE_API,
     ) -> list[CrmObject]:
         """New records with ids allocated per portal (gaps are fine: a rolled-back
-        transaction gives its ids back to nobody)."""
+        transaction gives its ids back to nobody), and the first version of each value
+        in the property history with ``sourceType`` ``source`` (default ``API``)."""
         ...
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
-        """Delete records for good, with every association of each, both directions (no
-        webhook events: the caller emits what it must). Merge and GDPR delete use it for
-        existing records; creates for records that must not be kept."""
+        """Delete records for good, with their property history and every association of
+        each, both directions (no webhook events: the caller emits what it must). Merge
+        and GDPR delete use it for existing records; creates for records that must not
+        be kept."""
         ...
 
     # -- merge and GDPR delete (domain/merge.py) ------------------------------------------
@@ -148,7 +156,8 @@ class StoreTx(Protocol):
     async def write_properties(
         self, object_type: str, object_id: int, properties: Mapping[str, str], now_ms: int
     ) -> None:
-        """Replace a live record's properties (the whole set) and its modification time."""
+        """Replace a live record's properties (the whole set) and its modification time;
+        each changed value is a new version in the property history."""
         ...
 
     async def add_merge(
@@ -162,7 +171,8 @@ class StoreTx(Protocol):
         ...
 
     async def forget_objects(self, object_type: str, ids: Sequence[int]) -> None:
-        """GDPR: delete the archived copies and every merge alias naming the records."""
+        """GDPR: delete the archived copies, the property history and every merge alias
+        naming the records."""
         ...
 
 
@@ -208,8 +218,10 @@ class AuthStore(Protocol):
         ...
 
 
-class ObjectStore(UnitOfWork, Protocol):
-    """CRM records (domain/objects.py)."""
+class ObjectStore(UnitOfWork, HistoryStore, Protocol):
+    """CRM records (domain/objects.py) and their property history (domain/history.py).
+    Every write below also writes the versions of the values it changes, in its own
+    transaction."""
 
     async def create_objects(
         self,

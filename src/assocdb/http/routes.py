@@ -420,6 +420,12 @@ _O = "/crm/v3/objects/{objectType}"
 _OBJECTS = "Objects"
 _READ_QUERY = (
     QueryParam("properties", "string", "Properties to return, comma-separated or repeated."),
+    QueryParam(
+        "propertiesWithHistory",
+        "string",
+        "Properties to return with their earlier values, newest first (list: at most 50"
+        " records a page).",
+    ),
     QueryParam("associations", "string", "Object types whose associated ids to return."),
     QueryParam("archived", "string", "true: read archived records instead."),
 )

@@ -96,6 +96,18 @@ class CollectionResponseAssociatedId(Struct):
     results: list[AssociatedId]
 
 
+class ValueWithTimestamp(Struct):
+    """One version of a property (``propertiesWithHistory``); ``sourceId``, ``sourceLabel``
+    and ``updatedByUserId`` are optional in HubSpot's model and never set here.
+
+    HubSpot: https://developers.hubspot.com/docs/api/crm/understanding-the-crm
+    """
+
+    value: str
+    timestamp: str
+    sourceType: str
+
+
 class SimplePublicObject(Struct, omit_defaults=True, kw_only=True):
     """``SimplePublicObject`` / ``SimplePublicObjectWithAssociations``."""
 
@@ -106,6 +118,7 @@ class SimplePublicObject(Struct, omit_defaults=True, kw_only=True):
     archived: bool
     archivedAt: str | None = None
     associations: dict[str, CollectionResponseAssociatedId] | None = None
+    propertiesWithHistory: dict[str, list[ValueWithTimestamp]] | None = None
     objectWriteTraceId: str | None = None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
+from assocdb.storage.history_sql import HISTORY_COLUMNS
+
 __all__ = ["TABLES", "CopyMismatch", "copy_store"]
 
 Row = tuple[Any, ...]
@@ -55,6 +57,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "archived_at_ms",
         ),
     ),
+    ("property_history", HISTORY_COLUMNS),
     ("associations", ("portal_id", "from_type", "from_id", "to_type", "to_id", "types")),
     (
         "labels",

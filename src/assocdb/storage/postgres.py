@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from assocdb.domain.clock import now_ms
+from assocdb.domain.history import SOURCE_API
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.domain.webhooks import EventSink
@@ -30,6 +31,7 @@ from assocdb.storage.postgres_base import (
 )
 from assocdb.storage.postgres_explorer import PostgresExplorer
 from assocdb.storage.postgres_harness import PostgresHarness
+from assocdb.storage.postgres_history import PostgresHistory
 from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_merges import PostgresMerges, PostgresMergeTx
@@ -65,6 +67,7 @@ class PostgresStore(
     PostgresPipelines,
     PostgresOwners,
     PostgresObjects,
+    PostgresHistory,
     PostgresLabels,
     PostgresProperties,
     PostgresSearch,
@@ -281,12 +284,17 @@ class _PostgresTx(PostgresMergeTx, PostgresTxCore):
         await labels.delete_limits(self._db, self._portal, from_type, to_type, keys)
 
     async def create_objects(
-        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+        self,
+        object_type: str,
+        properties: Sequence[Mapping[str, str]],
+        now_ms: int,
+        *,
+        source: str = SOURCE_API,
     ) -> list[CrmObject]:
         # COPY needs the connection itself, not the guarded query methods.
         with unavailable():
             return await objects.create_objects(
-                self._conn, self._portal, object_type, properties, now_ms, self._schema
+                self._conn, self._portal, object_type, properties, now_ms, self._schema, source
             )
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+from assocdb.domain.history import SOURCE_API, replaced_values
 from assocdb.domain.models import CrmObject
 from assocdb.storage import crm_sql as q
 from assocdb.storage.postgres_base import PostgresBase, PostgresTxCore
+from assocdb.storage.postgres_history import add_versions, forget_history
 from assocdb.storage.sql import pg
 
 __all__ = ["PostgresMergeTx", "PostgresMerges"]
@@ -48,6 +50,12 @@ class PostgresMergeTx(PostgresTxCore):
     async def write_properties(
         self, object_type: str, object_id: int, properties: Mapping[str, str], now_ms: int
     ) -> None:
+        key = (self._portal, object_type)
+        row = await self._db.fetchrow(pg(q.OBJECT_READ), *key, object_id)
+        current: dict[str, str] = json.loads(row[1]) if row else {}
+        # The primary's new values are versions like any API write [inferred].
+        versions = [(object_id, replaced_values(current, properties))]
+        await add_versions(self._db, key, versions, now_ms, SOURCE_API)
         await self._db.execute(
             pg(q.OBJECT_WRITE_PROPERTIES),
             json.dumps(dict(properties)),
@@ -77,3 +85,4 @@ class PostgresMergeTx(PostgresTxCore):
         for i in dict.fromkeys(ids):
             await self._db.execute(pg(q.PURGE_ARCHIVED), self._portal, object_type, i)
             await self._db.execute(pg(q.MERGE_FORGET), self._portal, object_type, i, i)
+        await forget_history(self._db, (self._portal, object_type), ids)

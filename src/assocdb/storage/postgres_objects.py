@@ -9,11 +9,13 @@ from typing import Any
 
 import asyncpg
 
+from assocdb.domain.history import SOURCE_API, changed_values, created_values
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
-from assocdb.storage.postgres_base import lock_object_rows
+from assocdb.storage.postgres_base import Guarded, lock_object_rows
+from assocdb.storage.postgres_history import add_versions, copy_first_versions, forget_history
 from assocdb.storage.postgres_webhooks import PostgresWebhooks, flush_events
 from assocdb.storage.sql import pg
 
@@ -28,7 +30,7 @@ def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
 
 
 async def _delete_edges(
-    conn: asyncpg.Connection, portal_id: int, object_type: str, object_id: int
+    conn: asyncpg.Connection | Guarded, portal_id: int, object_type: str, object_id: int
 ) -> None:
     """Every association of a record, both directions: each edge row and its inverse row."""
     await conn.execute(
@@ -55,7 +57,10 @@ async def create_objects(
     properties: Sequence[Mapping[str, str]],
     now_ms: int,
     schema: str | None,
+    source: str = SOURCE_API,
 ) -> list[CrmObject]:
+    """New records and the first version of each of their values (``source``: the
+    history's ``sourceType``), in the caller's transaction."""
     next_id = await conn.fetchval(pg(q.ALLOCATE_OBJECT_IDS), len(properties), portal_id)
     if next_id is None:
         raise ValidationError(f"Portal {portal_id} does not exist.")
@@ -80,15 +85,18 @@ async def create_objects(
         ],
         schema_name=schema,
     )
+    versions = [(o.object_id, created_values(o.properties)) for o in created]
+    await copy_first_versions(conn, (portal_id, object_type), versions, now_ms, source, schema)
     return created
 
 
 async def purge_objects(
-    conn: asyncpg.Connection, portal_id: int, object_type: str, ids: Sequence[int]
+    conn: asyncpg.Connection | Guarded, portal_id: int, object_type: str, ids: Sequence[int]
 ) -> None:
     for object_id in dict.fromkeys(ids):
         await conn.execute(pg(q.DELETE_OBJECT), portal_id, object_type, object_id)
         await _delete_edges(conn, portal_id, object_type, object_id)
+    await forget_history(conn, (portal_id, object_type), ids)
 
 
 class PostgresObjects(PostgresWebhooks):
@@ -167,6 +175,7 @@ class PostgresObjects(PostgresWebhooks):
         now_ms: int,
     ) -> list[CrmObject]:
         updated: list[CrmObject] = []
+        versions: list[tuple[int, list[tuple[str, str]]]] = []
         sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
             for object_id, changes in updates:
@@ -183,6 +192,7 @@ class PostgresObjects(PostgresWebhooks):
                 if sink is not None:  # webhooks: until object writes run on StoreTx
                     changed = {k: v for k, v in changes.items() if properties.get(k) != v}
                     object_changes(sink, object_type, object_id, "update", now_ms, changed)
+                versions.append((object_id, changed_values(properties, changes)))
                 for name, value in changes.items():
                     if value is None:
                         properties.pop(name, None)
@@ -200,6 +210,7 @@ class PostgresObjects(PostgresWebhooks):
                 updated.append(
                     CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
                 )
+            await add_versions(conn, (portal_id, object_type), versions, now_ms, SOURCE_API)
             await flush_events(conn, sink, now_ms)
         self.sinks.committed(sink)
         return updated
@@ -247,6 +258,8 @@ class PostgresObjects(PostgresWebhooks):
                         row[2],
                         now_ms,
                     )
+                else:  # purged: nothing can restore it, so its history goes too
+                    await forget_history(conn, (portal_id, object_type), [object_id])
                 archived.append(object_id)
                 if sink is not None:  # webhooks: until object writes run on StoreTx
                     object_changes(sink, object_type, object_id, "deletion", now_ms)

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from assocdb.domain.clock import now_ms
+from assocdb.domain.history import SOURCE_API
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
 from assocdb.domain.webhooks import EventSink
@@ -24,6 +25,7 @@ from assocdb.storage import sqlite_objects as objects
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks, rollback
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
+from assocdb.storage.sqlite_history import SQLiteHistory
 from assocdb.storage.sqlite_inventory import SQLiteInventory
 from assocdb.storage.sqlite_labels import SQLiteLabels
 from assocdb.storage.sqlite_merges import SQLiteMerges, SQLiteMergeTx
@@ -53,6 +55,7 @@ class SQLiteStore(
     SQLitePipelines,
     SQLiteOwners,
     SQLiteObjects,
+    SQLiteHistory,
     SQLiteLabels,
     SQLiteProperties,
     SQLiteSearch,
@@ -306,10 +309,17 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
         await self._run(lambda c: labels.delete_limits(c, self._portal, from_type, to_type, keys))
 
     async def create_objects(
-        self, object_type: str, properties: Sequence[Mapping[str, str]], now_ms: int
+        self,
+        object_type: str,
+        properties: Sequence[Mapping[str, str]],
+        now_ms: int,
+        *,
+        source: str = SOURCE_API,
     ) -> list[CrmObject]:
         return await self._run(
-            lambda c: objects.create_objects(c, self._portal, object_type, properties, now_ms)
+            lambda c: objects.create_objects(
+                c, self._portal, object_type, properties, now_ms, source
+            )
         )
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:

@@ -20,6 +20,7 @@ _PORTAL_TABLES = (
     "associations",
     "objects",
     "archived_objects",
+    "property_history",
     "labels",
     "limits",
     # CRM configuration and merges (issue 13): owners, pipelines, schemas, aliases.

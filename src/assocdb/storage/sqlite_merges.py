@@ -6,9 +6,11 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 
+from assocdb.domain.history import SOURCE_API, replaced_values
 from assocdb.domain.models import CrmObject
 from assocdb.storage import crm_sql as q
 from assocdb.storage.sqlite_base import SQLiteBase, SQLiteTxCore
+from assocdb.storage.sqlite_history import add_versions, forget_history
 
 __all__ = ["SQLiteMergeTx", "SQLiteMerges"]
 
@@ -64,8 +66,18 @@ class SQLiteMergeTx(SQLiteTxCore):
     async def write_properties(
         self, object_type: str, object_id: int, properties: Mapping[str, str], now_ms: int
     ) -> None:
-        args = (json.dumps(dict(properties)), now_ms, self._portal, object_type, object_id)
-        await self._run(lambda c: c.execute(q.OBJECT_WRITE_PROPERTIES, args))
+        key = (self._portal, object_type)
+        args = (json.dumps(dict(properties)), now_ms, *key, object_id)
+
+        def run(conn: sqlite3.Connection) -> None:
+            row = conn.execute(q.OBJECT_READ, (*key, object_id)).fetchone()
+            current: dict[str, str] = json.loads(row[1]) if row else {}
+            conn.execute(q.OBJECT_WRITE_PROPERTIES, args)
+            # The primary's new values are versions like any API write [inferred].
+            versions = [(object_id, replaced_values(current, properties))]
+            add_versions(conn, key, versions, now_ms, SOURCE_API)
+
+        await self._run(run)
 
     async def add_merge(
         self, object_type: str, merged_id: int, primary_id: int, now_ms: int
@@ -92,5 +104,6 @@ class SQLiteMergeTx(SQLiteTxCore):
             for i in dict.fromkeys(ids):
                 conn.execute(q.PURGE_ARCHIVED, (portal, object_type, i))
                 conn.execute(q.MERGE_FORGET, (portal, object_type, i, i))
+            forget_history(conn, (portal, object_type), ids)
 
         await self._run(run)

@@ -7,11 +7,13 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assocdb.domain.history import SOURCE_API, changed_values, created_values
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.webhooks import object_changes
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage.sqlite_base import chunks
+from assocdb.storage.sqlite_history import add_versions, forget_history
 from assocdb.storage.sqlite_webhooks import SQLiteWebhooks, flush_events
 
 __all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
@@ -70,7 +72,10 @@ def create_objects(
     object_type: str,
     properties: Sequence[Mapping[str, str]],
     now_ms: int,
+    source: str = SOURCE_API,
 ) -> list[CrmObject]:
+    """New records and the first version of each of their values (``source``: the
+    history's ``sourceType``), in the caller's transaction."""
     row = conn.execute(q.ALLOCATE_OBJECT_IDS, (len(properties), portal_id)).fetchone()
     if row is None:
         raise ValidationError(f"Portal {portal_id} does not exist.")
@@ -86,6 +91,8 @@ def create_objects(
             for o in created
         ],
     )
+    versions = [(o.object_id, created_values(o.properties)) for o in created]
+    add_versions(conn, (portal_id, object_type), versions, now_ms, source, new=True)
     return created
 
 
@@ -95,6 +102,7 @@ def purge_objects(
     for object_id in dict.fromkeys(ids):
         conn.execute(q.DELETE_OBJECT, (portal_id, object_type, object_id))
         _delete_edges(conn, portal_id, object_type, object_id)
+    forget_history(conn, (portal_id, object_type), ids)
 
 
 class SQLiteObjects(SQLiteWebhooks):
@@ -173,6 +181,7 @@ class SQLiteObjects(SQLiteWebhooks):
 
         def run(conn: sqlite3.Connection) -> list[CrmObject]:
             updated: list[CrmObject] = []
+            versions: list[tuple[int, list[tuple[str, str]]]] = []
             for object_id, changes in updates:
                 row = conn.execute(
                     "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
@@ -185,6 +194,7 @@ class SQLiteObjects(SQLiteWebhooks):
                 if sink is not None:  # webhooks: until object writes run on StoreTx
                     changed = {k: v for k, v in changes.items() if properties.get(k) != v}
                     object_changes(sink, object_type, object_id, "update", now_ms, changed)
+                versions.append((object_id, changed_values(properties, changes)))
                 for name, value in changes.items():
                     if value is None:
                         properties.pop(name, None)
@@ -198,6 +208,7 @@ class SQLiteObjects(SQLiteWebhooks):
                 updated.append(
                     CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
                 )
+            add_versions(conn, (portal_id, object_type), versions, now_ms, SOURCE_API)
             flush_events(conn, sink, now_ms)
             return updated
 
@@ -235,6 +246,8 @@ class SQLiteObjects(SQLiteWebhooks):
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (*key, object_id, *row, now_ms),
                     )
+                else:  # purged: nothing can restore it, so its history goes too
+                    forget_history(conn, key, [object_id])
                 archived.append(object_id)
                 if sink is not None:  # webhooks: until object writes run on StoreTx
                     object_changes(sink, object_type, object_id, "deletion", now_ms)

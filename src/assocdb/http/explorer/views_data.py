@@ -317,6 +317,10 @@ async def record_page(request: Request) -> Response:
         found.portal_id, the_type, str(request.path_params["objectId"])
     )
     obj = record.obj
+    # Each property's versions (propertiesWithHistory), one indexed read for the record.
+    versions = await services(request).objects.history(
+        found.portal_id, the_type, [record], sorted(obj.properties)
+    )
     counts = await explorer(request).associated_types(found.portal_id, the_type, obj.object_id)
     groups = [
         await _group(
@@ -331,6 +335,8 @@ async def record_page(request: Request) -> Response:
         "title": title_of(obj),
         "created": when(obj.created_at_ms),
         "updated": when(obj.updated_at_ms),
+        "history": versions.get(obj.object_id, {}),
+        "when": when,
         "groups": groups,
         "sizes": ASSOCIATION_PAGE_SIZES,
     }

@@ -14,6 +14,12 @@ from collections.abc import Sequence
 from starlette.responses import Response
 
 from assocdb.domain.associations import TypeRef
+from assocdb.domain.history import (
+    MAX_HISTORY_BATCH_INPUTS,
+    MAX_HISTORY_PAGE,
+    SOURCE_CALCULATED,
+    PropertyVersion,
+)
 from assocdb.domain.id_property import by_record_id, resolve_ids
 from assocdb.domain.models import CrmObject
 from assocdb.domain.objects import (
@@ -23,7 +29,9 @@ from assocdb.domain.objects import (
     NewObject,
     ObjectUpdate,
     Record,
+    computed_properties,
     date_properties,
+    history_property_names,
     object_not_found,
     objects_not_found,
     read_property_names,
@@ -51,6 +59,7 @@ from assocdb.http.schemas_objects import (
     ObjectUpdateBody,
     PropertyValue,
     SimplePublicObject,
+    ValueWithTimestamp,
 )
 
 __all__ = [
@@ -120,6 +129,27 @@ def _flag(call: Call, name: str) -> bool:
     return call.request.query_params.get(name, "").strip().lower() == "true"
 
 
+def _read_names(
+    object_type: ObjectType, properties: list[str] | None, history: Sequence[str]
+) -> tuple[str, ...]:
+    """``properties`` of a read; without it, a read with ``propertiesWithHistory`` returns
+    those properties instead of the type's defaults (a real answer to
+    ``?propertiesWithHistory=is_verified`` has only it and the computed ones,
+    hubspot-api-nodejs issue #154)."""
+    return read_property_names(object_type, properties or (list(history) if history else None))
+
+
+def _check_history_count(count: int, history: Sequence[str]) -> None:
+    """Batch read with ``propertiesWithHistory``: at most 50 inputs, HubSpot's wording
+    (PipedreamHQ/pipedream PR #8462; domain/history.py)."""
+    if history and count > MAX_HISTORY_BATCH_INPUTS:
+        raise ValidationError(
+            "The maximum number of inputs supported in a batch request for property histories"
+            f" is {MAX_HISTORY_BATCH_INPUTS}. Please reduce the number of items and try again",
+            context={"inputs": [str(count)]},
+        )
+
+
 def _check_count(count: int) -> None:
     """Object batches take at most 100 inputs (https://developers.hubspot.com/docs/guides/api/crm/using-object-apis).
     HubSpot's wording for the property-history variant of this limit, with its number
@@ -158,6 +188,31 @@ def _all_properties(obj: CrmObject, object_type: ObjectType) -> dict[str, str | 
     return values
 
 
+def _history(
+    obj: CrmObject,
+    object_type: ObjectType,
+    names: Sequence[str],
+    versions: dict[str, list[PropertyVersion]],
+) -> dict[str, list[ValueWithTimestamp]]:
+    """``propertiesWithHistory``: each asked property the record has, newest first. A
+    computed property has one version, its current value, set at creation (the
+    modification date: at the last write) [inferred]."""
+    computed = computed_properties(object_type)
+    modified = date_properties(object_type)[1]
+    values = _all_properties(obj, object_type)
+    block: dict[str, list[ValueWithTimestamp]] = {}
+    for name in names:
+        if name in computed:
+            at = obj.updated_at_ms if name == modified else obj.created_at_ms
+            block[name] = [ValueWithTimestamp(str(values[name]), iso_ms(at), SOURCE_CALCULATED)]
+        elif name in versions:
+            block[name] = [
+                ValueWithTimestamp(v.value, iso_ms(v.timestamp_ms), v.source_type)
+                for v in versions[name]
+            ]
+    return block
+
+
 def _object(
     obj: CrmObject,
     object_type: ObjectType,
@@ -166,6 +221,7 @@ def _object(
     archived_at_ms: int | None = None,
     associations: dict[str, list[AssociatedId]] | None = None,
     trace_id: str | None = None,
+    history: dict[str, list[ValueWithTimestamp]] | None = None,
 ) -> SimplePublicObject:
     """A record on the wire: every property it has (writes), or ``names``, unset ones as
     null (reads) [inferred]."""
@@ -192,12 +248,23 @@ def _object(
             if associations
             else None
         ),
+        propertiesWithHistory=history,
         objectWriteTraceId=trace_id,
     )
 
 
-def _read(record: Record, object_type: ObjectType, names: Sequence[str]) -> SimplePublicObject:
-    return _object(record.obj, object_type, names, archived_at_ms=record.archived_at_ms)
+async def _histories(
+    call: Call, object_type: ObjectType, records: Sequence[Record], names: Sequence[str]
+) -> dict[int, dict[str, list[ValueWithTimestamp]]] | None:
+    """Each record's ``propertiesWithHistory`` block (one storage read for them all); None
+    when the request asks for no history (the field is then left out)."""
+    if not names:
+        return None
+    versions = await call.services.objects.history(call.portal_id, object_type, records, names)
+    return {
+        r.obj.object_id: _history(r.obj, object_type, names, versions.get(r.obj.object_id, {}))
+        for r in records
+    }
 
 
 def _batch(
@@ -251,10 +318,12 @@ async def get_by_id(call: Call) -> Response:
         await _path_id(call, object_type),
         archived=_flag(call, "archived"),
     )
-    names = read_property_names(object_type, _query_list(call, "properties"))
+    history_names = history_property_names(_query_list(call, "propertiesWithHistory"))
+    names = _read_names(object_type, _query_list(call, "properties"), history_names)
     block = await call.services.objects.associated_ids(
         call.portal_id, object_type, record.obj.object_id, _association_types(call)
     )
+    histories = await _histories(call, object_type, [record], history_names)
     return call.json(
         _object(
             record.obj,
@@ -262,6 +331,7 @@ async def get_by_id(call: Call) -> Response:
             names,
             archived_at_ms=record.archived_at_ms,
             associations=block,
+            history=histories[record.obj.object_id] if histories else None,
         )
     )
 
@@ -273,14 +343,18 @@ async def get_page(call: Call) -> Response:
     """
     object_type = call.types["objectType"]
     query = call.request.query_params
+    history_names = history_property_names(_query_list(call, "propertiesWithHistory"))
+    names = _read_names(object_type, _query_list(call, "properties"), history_names)
+    # With history a page holds at most 50 records (domain/history.py: MAX_HISTORY_PAGE).
+    most = MAX_HISTORY_PAGE if history_names else MAX_LIMIT
     page = await call.services.objects.list_page(
         call.portal_id,
         object_type,
         query.get("after") or None,
-        query_limit(query.get("limit"), DEFAULT_LIMIT, MAX_LIMIT),
+        query_limit(query.get("limit"), DEFAULT_LIMIT, most),
         archived=_flag(call, "archived"),
     )
-    names = read_property_names(object_type, _query_list(call, "properties"))
+    histories = await _histories(call, object_type, page.records, history_names)
     to_types = _association_types(call)
     results = []
     for record in page.records:
@@ -294,6 +368,7 @@ async def get_page(call: Call) -> Response:
                 names,
                 archived_at_ms=record.archived_at_ms,
                 associations=block,
+                history=histories[record.obj.object_id] if histories else None,
             )
         )
     paging = None
@@ -356,6 +431,8 @@ async def batch_read(call: Call) -> Response:
     """
     body = await call.body(BatchReadObjects)
     _check_count(len(body.inputs))
+    history_names = history_property_names(body.propertiesWithHistory)
+    _check_history_count(len(body.inputs), history_names)
     object_type = call.types["objectType"]
     raw_ids = [str(i.id) for i in body.inputs]
     if by_record_id(body.idProperty):
@@ -364,8 +441,18 @@ async def batch_read(call: Call) -> Response:
         )
     else:
         records, missing = await _read_by_value(call, object_type, body.idProperty, raw_ids)
-    names = read_property_names(object_type, body.properties or None)
-    results = [_read(r, object_type, names) for r in records]
+    names = _read_names(object_type, body.properties or None, history_names)
+    histories = await _histories(call, object_type, records, history_names)
+    results = [
+        _object(
+            r.obj,
+            object_type,
+            names,
+            archived_at_ms=r.archived_at_ms,
+            history=histories[r.obj.object_id] if histories else None,
+        )
+        for r in records
+    ]
     return _batch(call, results, [missing] if missing else [], 200)
 
 
