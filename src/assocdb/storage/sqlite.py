@@ -15,7 +15,13 @@ from typing import TypeVar
 
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
-from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.store import (
+    ArchivedRecords,
+    EdgeWrite,
+    PageRequest,
+    PageRows,
+    UpdatedRecord,
+)
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
@@ -310,6 +316,31 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
     ) -> list[CrmObject]:
         return await self._run(
             lambda c: objects.create_objects(c, self._portal, object_type, properties, now_ms)
+        )
+
+    async def update_objects(
+        self,
+        object_type: str,
+        updates: Sequence[tuple[int, Mapping[str, str | None]]],
+        now_ms: int,
+    ) -> list[UpdatedRecord]:
+        return await self._run(
+            lambda c: objects.update_objects(c, self._portal, object_type, updates, now_ms)
+        )
+
+    async def archive_objects(
+        self,
+        object_type: str,
+        ids: Sequence[int],
+        now_ms: int,
+        *,
+        purge: bool = False,
+        with_edges: bool = False,
+    ) -> ArchivedRecords:
+        return await self._run(
+            lambda c: objects.archive_objects(
+                c, self._portal, object_type, ids, now_ms, purge=purge, with_edges=with_edges
+            )
         )
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
