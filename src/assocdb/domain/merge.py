@@ -27,7 +27,7 @@ from assocdb.domain.objects import ObjectService, computed_properties, object_no
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, TypeKey, defined_pair
 from assocdb.domain.store import Store, StoreTx
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.webhooks import merge_change, object_changes, removed_associations
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["MergeService", "MergeStore", "merged_properties"]
@@ -154,10 +154,8 @@ class MergeService:
             values = merged_properties(object_type, primary, merged)
             properties = {**primary.properties, **{k: v for k, v in values.items() if v}}
             await tx.write_properties(type_id, primary_id, properties, now)
-            if tx.events is not None:  # webhooks: the same events as the steps used to emit
-                changed = {k: v for k, v in values.items() if primary.properties.get(k) != v}
-                object_changes(tx.events, type_id, merged_id, "deletion", now)
-                object_changes(tx.events, type_id, primary_id, "update", now, changed)
+            if tx.events is not None:  # webhooks: in this unit of work, so only if it commits
+                _merge_events(tx, type_id, primary, merged, values, final, now)
         return CrmObject(portal_id, type_id, primary_id, properties, primary.created_at_ms, now)
 
     async def _move(
@@ -214,13 +212,61 @@ class MergeService:
                     f"No contact with {id_property or 'id'} {raw_id[:100]} exists.",
                     context={"objectId": [raw_id[:100]]},
                 )
-            await tx.purge_objects(CONTACT, known)
+            sink = tx.events
+            with_edges = sink is not None and sink.wants_action("associationChange")
+            now = now_ms()
+            # Purged, not archived: live contacts and their associations go for good.
+            purged = await tx.archive_objects(
+                CONTACT, known, now, purge=True, with_edges=with_edges
+            )
             await tx.forget_objects(CONTACT, known)
-            if tx.events is not None:  # webhooks: a deletion for each live contact, as before
-                now = now_ms()
+            if sink is not None:
+                # contact.privacyDeletion for every contact deleted, archived ones too, and
+                # "the normal contact.delete event" as well for live ones
+                # (https://developers.hubspot.com/changelog/now-live-webhooks-now-support-privacy-compliant-contact-deletions).
                 for object_id in known:
-                    if object_id in live:
-                        object_changes(tx.events, CONTACT, object_id, "deletion", now)
+                    object_changes(sink, CONTACT, object_id, "privacyDeletion", now)
+                for object_id in purged.ids:
+                    object_changes(sink, CONTACT, object_id, "deletion", now)
+                removed_associations(sink, CONTACT, purged.edges, now)
+
+
+def _merge_events(
+    tx: StoreTx,
+    type_id: str,
+    primary: CrmObject,
+    merged: CrmObject,
+    values: dict[str, str | None],
+    removed: dict[str, list[tuple[int, TypeSet]]],
+    now: int,
+) -> None:
+    """A merge's events: ``*.merge`` on the primary (HubSpot's merge payload,
+    https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks), a
+    deletion of the merged record and a propertyChange per primary property that changed
+    [inferred: HubSpot does not document which other events a merge sends], and an
+    ``associationRemoved`` per association the merged record had [inferred]. The
+    associations the primary gains were already sent by the association write path
+    (``WritePlan.flush``), as for any associate."""
+    sink = tx.events
+    if sink is None:
+        return
+    own = {MERGED_IDS, ADDITIONAL_EMAILS}
+    taken = [k for k, v in values.items() if v and not primary.properties.get(k)]
+    moved = len([k for k in taken if k not in own])
+    merge_change(sink, type_id, primary.object_id, [merged.object_id], moved, now)
+    changed = {k: v for k, v in values.items() if primary.properties.get(k) != v}
+    object_changes(sink, type_id, merged.object_id, "deletion", now)
+    object_changes(sink, type_id, primary.object_id, "update", now, changed)
+    removed_associations(
+        sink,
+        type_id,
+        [
+            (merged.object_id, to_type, to_id, types)
+            for to_type, edges in removed.items()
+            for to_id, types in edges
+        ],
+        now,
+    )
 
 
 async def _edges(tx: StoreTx, type_id: str, object_id: int) -> dict[str, list[tuple[int, TypeSet]]]:
