@@ -286,9 +286,8 @@ class EventSink:
     index: SubscriptionIndex
     changes: list[ChangeEvent] = field(default_factory=list)
     change_source: str = "API"
-    """HubSpot's ``changeSource``: ``API`` for the API, ``IMPORT`` for seeds (as HubSpot
-    marks changes made by its imports [inferred: HubSpot lists the values without defining
-    them, https://developers.hubspot.com/docs/api/webhooks])."""
+    """HubSpot's ``changeSource`` (https://developers.hubspot.com/docs/api/webhooks): ``API``
+    for the API, ``IMPORT`` for seeds [inferred: the guide gives no list of values]."""
 
     def wants(self, object_type_id: str, action: str) -> bool:
         return self.index.wants(object_type_id, action)
