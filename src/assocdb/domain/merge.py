@@ -23,11 +23,17 @@ from typing import Protocol, runtime_checkable
 from assocdb.domain.associations import AssociationService, CreateInput, WritePlan
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, TypeSet
-from assocdb.domain.objects import ObjectService, computed_properties, object_not_found
+from assocdb.domain.objects import (
+    ObjectService,
+    computed_properties,
+    deletion_events,
+    object_not_found,
+    update_events,
+)
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, TypeKey, defined_pair
-from assocdb.domain.store import Store, StoreTx
-from assocdb.domain.webhooks import merge_change, object_changes, removed_associations
+from assocdb.domain.store import Store, StoreTx, UpdatedRecord
+from assocdb.domain.webhooks import EventSink, merge_change, object_changes, removed_associations
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["MergeService", "MergeStore", "merged_properties"]
@@ -154,9 +160,13 @@ class MergeService:
             values = merged_properties(object_type, primary, merged)
             properties = {**primary.properties, **{k: v for k, v in values.items() if v}}
             await tx.write_properties(type_id, primary_id, properties, now)
+            created_at = primary.created_at_ms
+            after = CrmObject(portal_id, type_id, primary_id, properties, created_at, now)
             if tx.events is not None:  # webhooks: in this unit of work, so only if it commits
-                _merge_events(tx, type_id, primary, merged, values, final, now)
-        return CrmObject(portal_id, type_id, primary_id, properties, primary.created_at_ms, now)
+                _merge_events(tx.events, UpdatedRecord(after, primary.properties), merged, values)
+                removed = [(merged_id, t, i, ts) for t, edges in final.items() for i, ts in edges]
+                removed_associations(tx.events, type_id, removed, now)
+        return after
 
     async def _move(
         self,
@@ -226,47 +236,27 @@ class MergeService:
                 # (https://developers.hubspot.com/changelog/now-live-webhooks-now-support-privacy-compliant-contact-deletions).
                 for object_id in known:
                     object_changes(sink, CONTACT, object_id, "privacyDeletion", now)
-                for object_id in purged.ids:
-                    object_changes(sink, CONTACT, object_id, "deletion", now)
+                deletion_events(sink, CONTACT, purged.ids, now)
                 removed_associations(sink, CONTACT, purged.edges, now)
 
 
 def _merge_events(
-    tx: StoreTx,
-    type_id: str,
-    primary: CrmObject,
-    merged: CrmObject,
-    values: dict[str, str | None],
-    removed: dict[str, list[tuple[int, TypeSet]]],
-    now: int,
+    sink: EventSink, primary: UpdatedRecord, merged: CrmObject, values: dict[str, str | None]
 ) -> None:
-    """A merge's events: ``*.merge`` on the primary (HubSpot's merge payload,
-    https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks), a
+    """``*.merge`` on the primary (HubSpot's merge payload,
+    https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks), then a
     deletion of the merged record and a propertyChange per primary property that changed
-    [inferred: HubSpot does not document which other events a merge sends], and an
-    ``associationRemoved`` per association the merged record had [inferred]. The
+    [inferred: HubSpot does not document which other events a merge sends]. The
     associations the primary gains were already sent by the association write path
-    (``WritePlan.flush``), as for any associate."""
-    sink = tx.events
-    if sink is None:
-        return
+    (``WritePlan.flush``), as for any associate; those the merged record loses are sent by
+    the caller."""
+    record, before = primary
     own = {MERGED_IDS, ADDITIONAL_EMAILS}
-    taken = [k for k, v in values.items() if v and not primary.properties.get(k)]
-    moved = len([k for k in taken if k not in own])
-    merge_change(sink, type_id, primary.object_id, [merged.object_id], moved, now)
-    changed = {k: v for k, v in values.items() if primary.properties.get(k) != v}
-    object_changes(sink, type_id, merged.object_id, "deletion", now)
-    object_changes(sink, type_id, primary.object_id, "update", now, changed)
-    removed_associations(
-        sink,
-        type_id,
-        [
-            (merged.object_id, to_type, to_id, types)
-            for to_type, edges in removed.items()
-            for to_id, types in edges
-        ],
-        now,
-    )
+    moved = len([k for k, v in values.items() if v and not before.get(k) and k not in own])
+    now = record.updated_at_ms
+    merge_change(sink, record.object_type, record.object_id, [merged.object_id], moved, now)
+    deletion_events(sink, record.object_type, [merged.object_id], now)
+    update_events(sink, [primary], {record.object_id: values}, now)
 
 
 async def _edges(tx: StoreTx, type_id: str, object_id: int) -> dict[str, list[tuple[int, TypeSet]]]:

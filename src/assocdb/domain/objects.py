@@ -764,8 +764,7 @@ class ObjectService:
             archived = await tx.archive_objects(type_id, ids, now_ms(), with_edges=with_edges)
             if sink is not None:
                 stamp = now_ms()
-                for object_id in archived.ids:
-                    object_changes(sink, type_id, object_id, "deletion", stamp)
+                deletion_events(sink, type_id, archived.ids, stamp)
                 removed_associations(sink, type_id, archived.edges, stamp)
 
 
@@ -776,6 +775,14 @@ def creation_events(sink: EventSink, created: Iterable[CrmObject], occurred_at_m
         object_changes(
             sink, obj.object_type, obj.object_id, "creation", occurred_at_ms, obj.properties
         )
+
+
+def deletion_events(
+    sink: EventSink, object_type_id: str, ids: Iterable[int], occurred_at_ms: int
+) -> None:
+    """The one emitter of record deletions (archive, merge, GDPR delete): ``*.deletion``."""
+    for object_id in ids:
+        object_changes(sink, object_type_id, object_id, "deletion", occurred_at_ms)
 
 
 def update_events(
