@@ -164,17 +164,31 @@ class SQLiteStore(
     @asynccontextmanager
     async def transaction(self, portal_id: int) -> AsyncIterator[_SQLiteTx]:
         async with self._write_lock:
-            await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
             tx = _SQLiteTx(self, portal_id)
             try:
                 await self.open_events(tx, portal_id)  # webhooks seam: tx.events
                 yield tx
-                await self._write(lambda c: flush_events(c, tx.events, now_ms()))
-                await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
+                # The outbox rows and COMMIT in one thread hop; BEGIN IMMEDIATE ran with
+                # the first operation (``SQLiteTxCore._write``): two hops for a one-write
+                # unit of work, as a single storage call had before record writes moved
+                # into the domain's unit of work.
+                await asyncio.shield(self._write(lambda c: _finish(c, tx)))
             except BaseException:
                 await asyncio.shield(self._write(rollback))  # also after a failed COMMIT
                 raise
         self.sinks.committed(tx.events)
+
+
+def _finish(conn: sqlite3.Connection, tx: _SQLiteTx) -> None:
+    """Write the transaction's events to the outbox and COMMIT (nothing to do for a unit
+    of work that neither wrote nor read)."""
+    if not tx.begun:
+        if tx.events is None or not tx.events.changes:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        tx.begun = True
+    flush_events(conn, tx.events, now_ms())
+    conn.execute("COMMIT")
 
 
 class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
@@ -207,7 +221,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 )
             return found
 
-        return await self._store._write(run)
+        return await self._write(run)
 
     async def get_pairs(
         self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]
@@ -226,7 +240,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                     out[(from_id, to_id)] = decode_types(row[0])
             return out
 
-        return await self._store._write(run)
+        return await self._write(run)
 
     async def edges_from(
         self, from_type: str, to_type: str, from_ids: Sequence[int]
@@ -244,7 +258,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 )
             ]
 
-        return await self._store._write(run)
+        return await self._write(run)
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None:
         portal = self._portal
@@ -282,7 +296,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 ],
             )
 
-        await self._store._write(run)
+        await self._write(run)
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.
