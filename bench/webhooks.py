@@ -80,7 +80,7 @@ def writer(
         made = await objects.create_many(
             portal,
             CONTACT,
-            [{"email": f"{uuid.uuid4().hex[:8]}@x.test", "firstname": "A"} for _ in range(10)],
+            [{"email": f"{uuid.uuid4().hex}@x.test", "firstname": "A"} for _ in range(10)],
         )
         inputs = [CreateInput(o.object_id, company, ()) for o in made]
         await associations.set_types(portal, CONTACT, COMPANY, inputs)

@@ -170,7 +170,14 @@ _PORTAL = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A seed: data.json, or CSV files (objects, associations, labels; repeatable).",
 )
-def seed_command(db: str, portal_id: int, files: tuple[Path, ...]) -> None:
+@click.option(
+    "--emit-events/--no-emit-events",
+    default=False,
+    show_default=True,
+    help="Write the webhook events of the seeded records and associations to the outbox"
+    " (changeSource IMPORT), for apps subscribed in the portal; a server delivers them.",
+)
+def seed_command(db: str, portal_id: int, files: tuple[Path, ...], emit_events: bool) -> None:
     """Fill a portal (created if missing) from a JSON seed or CSV files, in bulk."""
     from assocdb.domain.clock import now_ms
     from assocdb.seed import SeedResult, read_seed_files, seed_portal
@@ -183,7 +190,10 @@ def seed_command(db: str, portal_id: int, files: tuple[Path, ...]) -> None:
         if created:
             await store.create_portal(portal_id, "", now_ms())
         with _progress() as bar:
-            return await seed_portal(store, portal_id, data, progress=_Bar(bar)), created
+            seeded = await seed_portal(
+                store, portal_id, data, progress=_Bar(bar), emit_events=emit_events
+            )
+            return seeded, created
 
     result, created = _run(db, work)
     elapsed = time.perf_counter() - started

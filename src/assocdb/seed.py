@@ -42,6 +42,7 @@ from assocdb.domain.clock import now_ms
 from assocdb.domain.history import SOURCE_IMPORT
 from assocdb.domain.labels import LabelService
 from assocdb.domain.models import LabelDef, TypeSet
+from assocdb.domain.objects import creation_events
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.owners import NewOwner, OwnerService, owner_store
 from assocdb.domain.properties import PropertyStore
@@ -254,8 +255,14 @@ async def seed_portal(
     *,
     max_labels_per_pair: int = 10,
     progress: Progress | None = None,
+    emit_events: bool = False,
 ) -> SeedResult:
-    """Create the seed's labels, objects and associations in ``portal_id``."""
+    """Create the seed's labels, objects and associations in ``portal_id``.
+
+    ``emit_events``: send the webhook events the same writes through the API would
+    (creations, propertyChanges, associationChanges), with ``changeSource: IMPORT`` as
+    HubSpot's imports do. Off by default: a seed between tests usually wants a known
+    state, not a flood of deliveries (docs/webhooks.md, "Seeds")."""
     report = progress or (lambda stage, done, total: None)
     if await store.get_portal(portal_id) is None:
         raise _invalid(f"portal {portal_id} does not exist")
@@ -296,6 +303,10 @@ async def seed_portal(
     pairs |= {(types(f).type_id, types(t).type_id) for f, _, t, _, _ in data.associations}
     await _seed_owners(store, portal_id, data.owners)
     async with store.transaction(portal_id) as tx:
+        if not emit_events:
+            tx.events = None  # the write plan below would otherwise send associationChanges
+        elif tx.events is not None:
+            tx.events.change_source = "IMPORT"
         # Exclusive: the seed creates labels on some of these pairs and checks limits on all.
         await tx.lock_pairs(sorted(pairs), exclusive=True)
         made_labels = 0
@@ -319,6 +330,8 @@ async def seed_portal(
                 made = await tx.create_objects(
                     type_id, rows[start : start + CHUNK], created_at, source=SOURCE_IMPORT
                 )
+                if tx.events is not None:
+                    creation_events(tx.events, made, created_at)
                 got.extend(o.object_id for o in made)
                 done += len(made)
                 report("objects", done, total_objects)

@@ -23,11 +23,17 @@ from typing import Protocol, runtime_checkable
 from assocdb.domain.associations import AssociationService, CreateInput, WritePlan
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, TypeSet
-from assocdb.domain.objects import ObjectService, computed_properties, object_not_found
+from assocdb.domain.objects import (
+    ObjectService,
+    computed_properties,
+    deletion_events,
+    object_not_found,
+    update_events,
+)
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.registry import Category, TypeKey, defined_pair
-from assocdb.domain.store import Store, StoreTx
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.store import Store, StoreTx, UpdatedRecord
+from assocdb.domain.webhooks import EventSink, merge_change, object_changes, removed_associations
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = ["MergeService", "MergeStore", "merged_properties"]
@@ -154,11 +160,13 @@ class MergeService:
             values = merged_properties(object_type, primary, merged)
             properties = {**primary.properties, **{k: v for k, v in values.items() if v}}
             await tx.write_properties(type_id, primary_id, properties, now)
-            if tx.events is not None:  # webhooks: the same events as the steps used to emit
-                changed = {k: v for k, v in values.items() if primary.properties.get(k) != v}
-                object_changes(tx.events, type_id, merged_id, "deletion", now)
-                object_changes(tx.events, type_id, primary_id, "update", now, changed)
-        return CrmObject(portal_id, type_id, primary_id, properties, primary.created_at_ms, now)
+            created_at = primary.created_at_ms
+            after = CrmObject(portal_id, type_id, primary_id, properties, created_at, now)
+            if tx.events is not None:  # webhooks: in this unit of work, so only if it commits
+                _merge_events(tx.events, UpdatedRecord(after, primary.properties), merged, values)
+                removed = [(merged_id, t, i, ts) for t, edges in final.items() for i, ts in edges]
+                removed_associations(tx.events, type_id, removed, now)
+        return after
 
     async def _move(
         self,
@@ -214,13 +222,41 @@ class MergeService:
                     f"No contact with {id_property or 'id'} {raw_id[:100]} exists.",
                     context={"objectId": [raw_id[:100]]},
                 )
-            await tx.purge_objects(CONTACT, known)
+            sink = tx.events
+            with_edges = sink is not None and sink.wants_action("associationChange")
+            now = now_ms()
+            # Purged, not archived: live contacts and their associations go for good.
+            purged = await tx.archive_objects(
+                CONTACT, known, now, purge=True, with_edges=with_edges
+            )
             await tx.forget_objects(CONTACT, known)
-            if tx.events is not None:  # webhooks: a deletion for each live contact, as before
-                now = now_ms()
+            if sink is not None:
+                # contact.privacyDeletion for every contact deleted, archived ones too, and
+                # "the normal contact.delete event" as well for live ones
+                # (https://developers.hubspot.com/changelog/now-live-webhooks-now-support-privacy-compliant-contact-deletions).
                 for object_id in known:
-                    if object_id in live:
-                        object_changes(tx.events, CONTACT, object_id, "deletion", now)
+                    object_changes(sink, CONTACT, object_id, "privacyDeletion", now)
+                deletion_events(sink, CONTACT, purged.ids, now)
+                removed_associations(sink, CONTACT, purged.edges, now)
+
+
+def _merge_events(
+    sink: EventSink, primary: UpdatedRecord, merged: CrmObject, values: dict[str, str | None]
+) -> None:
+    """``*.merge`` on the primary (HubSpot's merge payload,
+    https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks), then a
+    deletion of the merged record and a propertyChange per primary property that changed
+    [inferred: HubSpot does not document which other events a merge sends]. The
+    associations the primary gains were already sent by the association write path
+    (``WritePlan.flush``), as for any associate; those the merged record loses are sent by
+    the caller."""
+    record, before = primary
+    own = {MERGED_IDS, ADDITIONAL_EMAILS}
+    moved = len([k for k, v in values.items() if v and not before.get(k) and k not in own])
+    now = record.updated_at_ms
+    merge_change(sink, record.object_type, record.object_id, [merged.object_id], moved, now)
+    deletion_events(sink, record.object_type, [merged.object_id], now)
+    update_events(sink, [primary], {record.object_id: values}, now)
 
 
 async def _edges(tx: StoreTx, type_id: str, object_id: int) -> dict[str, list[tuple[int, TypeSet]]]:

@@ -26,8 +26,8 @@ from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.objecttypes import ObjectType, resolve_object_type
 from assocdb.domain.properties import PropertyService
 from assocdb.domain.registry import Category, PairTypes, TypeKey, defined_pair, defined_pairs
-from assocdb.domain.store import ObjectStore, RecordStore, StoreTx
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.store import ObjectStore, RecordStore, StoreTx, UpdatedRecord
+from assocdb.domain.webhooks import EventSink, object_changes, removed_associations
 from assocdb.errors import AssocdbError, ObjectNotFound, ValidationError
 
 __all__ = [
@@ -465,8 +465,13 @@ class ObjectService:
     async def create_many(
         self, portal_id: int, object_type: ObjectType, properties: Sequence[Mapping[str, str]]
     ) -> list[CrmObject]:
-        """Create records; ids are allocated per portal, HubSpot-sized (11+ digits)."""
-        return await self.store.create_objects(portal_id, object_type.type_id, properties, now_ms())
+        """Create records; ids are allocated per portal, HubSpot-sized (11+ digits). One
+        unit of work: the records and their webhook events commit together."""
+        async with self.store.transaction(portal_id) as tx:
+            created = await tx.create_objects(object_type.type_id, properties, now_ms())
+            if tx.events is not None:
+                creation_events(tx.events, created, now_ms())
+        return created
 
     # -- create ---------------------------------------------------------------------
 
@@ -505,17 +510,8 @@ class ObjectService:
             if failed:
                 await tx.purge_objects(object_type.type_id, sorted(failed))
             if tx.events is not None:  # webhooks: events commit with the records, or not at all
-                stamp = now_ms()
-                for obj in created:
-                    if obj.object_id not in failed:
-                        object_changes(
-                            tx.events,
-                            object_type.type_id,
-                            obj.object_id,
-                            "creation",
-                            stamp,
-                            obj.properties,
-                        )
+                kept = [o for o in created if o.object_id not in failed]
+                creation_events(tx.events, kept, now_ms())
         made = iter(created)
         outcomes: list[CrmObject | AssocdbError] = []
         for plan in plans:
@@ -777,9 +773,61 @@ class ObjectService:
             await self._check_records(
                 portal_id, object_type, [(c, current.get(i)) for i, c in changes]
             )
-        return await self.store.update_objects(portal_id, object_type.type_id, changes, now_ms())
+        async with self.store.transaction(portal_id) as tx:
+            updated = await tx.update_objects(object_type.type_id, changes, now_ms())
+            if tx.events is not None:
+                update_events(tx.events, updated, dict(changes), now_ms())
+        return [u.record for u in updated]
 
     async def archive(self, portal_id: int, object_type: ObjectType, ids: Sequence[int]) -> None:
         """Archive records and every association they have; missing ids are no error
-        (HubSpot answers 204 for them too, n8n-io/n8n PR #3219 comment of 2022-05-31)."""
-        await self.store.archive_objects(portal_id, object_type.type_id, ids, now_ms())
+        (HubSpot answers 204 for them too, n8n-io/n8n PR #3219 comment of 2022-05-31).
+
+        Webhooks: a deletion per archived record, and an associationChange
+        (``associationRemoved: true``) per association it lost, for each subscribed side.
+        The removed associations are returned by the delete that removes them (it reads
+        them anyway to find their inverse rows), and only when some subscription takes
+        associationChange events; their cost is one outbox row per event (docs/webhooks.md).
+        """
+        type_id = object_type.type_id
+        async with self.store.transaction(portal_id) as tx:
+            sink = tx.events
+            with_edges = sink is not None and sink.wants_action("associationChange")
+            archived = await tx.archive_objects(type_id, ids, now_ms(), with_edges=with_edges)
+            if sink is not None:
+                stamp = now_ms()
+                deletion_events(sink, type_id, archived.ids, stamp)
+                removed_associations(sink, type_id, archived.edges, stamp)
+
+
+def creation_events(sink: EventSink, created: Iterable[CrmObject], occurred_at_ms: int) -> None:
+    """The one emitter of record creations: ``*.creation`` and a propertyChange for each
+    property set that a subscription names."""
+    for obj in created:
+        object_changes(
+            sink, obj.object_type, obj.object_id, "creation", occurred_at_ms, obj.properties
+        )
+
+
+def deletion_events(
+    sink: EventSink, object_type_id: str, ids: Iterable[int], occurred_at_ms: int
+) -> None:
+    """The one emitter of record deletions (archive, merge, GDPR delete): ``*.deletion``."""
+    for object_id in ids:
+        object_changes(sink, object_type_id, object_id, "deletion", occurred_at_ms)
+
+
+def update_events(
+    sink: EventSink,
+    updated: Iterable[UpdatedRecord],
+    changes: Mapping[int, Mapping[str, str | None]],
+    occurred_at_ms: int,
+) -> None:
+    """The one emitter of record updates: a propertyChange per written property whose value
+    changed (writing the same value sends nothing)."""
+    for record, before in updated:
+        written = changes.get(record.object_id, {})
+        changed = {k: v for k, v in written.items() if before.get(k) != v}
+        object_changes(
+            sink, record.object_type, record.object_id, "update", occurred_at_ms, changed
+        )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from assocdb.domain.history import SOURCE_API, HistoryStore
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # only a type here: CLI commands that import the ports stay l
 
 __all__ = [
     "AdminStore",
+    "ArchivedRecords",
     "AssociationStore",
     "AuthStore",
     "EdgeWrite",
@@ -32,10 +34,12 @@ __all__ = [
     "PageRequest",
     "PageRows",
     "RecordStore",
+    "RemovedEdge",
     "Store",
     "StoreTx",
     "UniqueViolation",
     "UnitOfWork",
+    "UpdatedRecord",
 ]
 
 PageRequest = tuple[int, int]
@@ -46,6 +50,31 @@ PageRows = list[tuple[int, TypeSet]]
 
 EdgeWrite = tuple[int, int, TypeSet, TypeSet]
 """(from_id, to_id, forward types, inverse types); empty types delete the pair."""
+
+
+class UpdatedRecord(NamedTuple):
+    """A record an update wrote, and its properties before (for propertyChange events)."""
+
+    record: CrmObject
+    before: Mapping[str, str]
+
+
+class RemovedEdge(NamedTuple):
+    """An association an archive removed, seen from the archived record."""
+
+    object_id: int
+    to_type: str
+    to_id: int
+    types: TypeSet
+
+
+@dataclass(slots=True)
+class ArchivedRecords:
+    """What ``StoreTx.archive_objects`` did: the ids that existed, and (when asked) the
+    associations they lost."""
+
+    ids: list[int]
+    edges: list[RemovedEdge]
 
 
 class UniqueViolation(Exception):
@@ -134,6 +163,30 @@ class StoreTx(Protocol):
         """New records with ids allocated per portal (gaps are fine: a rolled-back
         transaction gives its ids back to nobody), and the first version of each value
         in the property history with ``sourceType`` ``source`` (default ``API``)."""
+        ...
+
+    async def update_objects(
+        self,
+        object_type: str,
+        updates: Sequence[tuple[int, Mapping[str, str | None]]],
+        now_ms: int,
+    ) -> list[UpdatedRecord]:
+        """Merge property changes (None removes a property), locking each record; returns
+        the records that exist, updated, with their properties before."""
+        ...
+
+    async def archive_objects(
+        self,
+        object_type: str,
+        ids: Sequence[int],
+        now_ms: int,
+        *,
+        purge: bool = False,
+        with_edges: bool = False,
+    ) -> ArchivedRecords:
+        """Archive records (``purge``: delete them outright) and remove every association
+        of each, both directions; ``with_edges`` also returns the removed associations
+        (read anyway to delete the inverse rows), for associationChange events."""
         ...
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:

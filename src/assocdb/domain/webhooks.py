@@ -26,7 +26,9 @@ from typing import Any, Literal
 
 import msgspec
 
+from assocdb.domain.models import TypeSet
 from assocdb.domain.objecttypes import STANDARD_TYPES, ObjectType, resolve_object_type
+from assocdb.domain.registry import Category, defined_pair
 from assocdb.errors import AssocdbError, ValidationError
 
 __all__ = [
@@ -48,8 +50,11 @@ __all__ = [
     "association_changes",
     "backoff_ms",
     "expand_event",
+    "is_primary",
+    "merge_change",
     "new_app_secrets",
     "parse_event_type",
+    "removed_associations",
     "request_body",
     "signature_headers",
 ]
@@ -69,7 +74,15 @@ MAX_CONCURRENCY = 100
 DEFAULT_RETRY_BASE_MS = 120_000
 MAX_RETRY_DELAY_MS = 8 * 3600 * 1000
 
-Action = Literal["creation", "deletion", "propertyChange", "associationChange", "merge", "restore"]
+Action = Literal[
+    "creation",
+    "deletion",
+    "propertyChange",
+    "associationChange",
+    "merge",
+    "restore",
+    "privacyDeletion",
+]
 ACTIONS: tuple[str, ...] = (
     "creation",
     "deletion",
@@ -77,7 +90,13 @@ ACTIONS: tuple[str, ...] = (
     "associationChange",
     "merge",
     "restore",
+    "privacyDeletion",
 )
+# contact.privacyDeletion is a contact-only "hub event": no other object has it and the
+# generic object.* form does not take it
+# (https://developers.hubspot.com/changelog/now-live-webhooks-now-support-privacy-compliant-contact-deletions,
+# https://developers.hubspot.com/docs/apps/legacy-apps/public-apps/create-generic-webhook-subscriptions).
+_PRIVACY_DELETION_ONLY = frozenset({"contact"})
 # The legacy ``{object}.{action}`` forms HubSpot lists in its webhooks v3 spec; every
 # other object goes through the generic ``object.{action}`` form with an objectTypeId
 # (https://developers.hubspot.com/changelog/public-beta-generic-webhook-subscriptions).
@@ -144,6 +163,8 @@ def parse_event_type(
     subject, _, action = event_type.partition(".")
     if action not in ACTIONS:
         raise _bad_event_type(event_type)
+    if action == "privacyDeletion" and subject not in _PRIVACY_DELETION_ONLY:
+        raise _bad_event_type(event_type)
     if subject == "object":
         if not object_type_id:
             raise ValidationError(
@@ -204,6 +225,10 @@ class ChangeEvent:
     to_object_id: int | None = None
     association_removed: bool = False
     primary: bool = False
+    # merge only: the records merged into ``object_id`` (the primary, which assocdb keeps,
+    # so it is also the newObjectId) and how many properties the primary took from them.
+    merged_object_ids: tuple[int, ...] = ()
+    properties_moved: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +260,9 @@ class SubscriptionIndex:
     def wants(self, object_type_id: str, action: str) -> bool:
         return (object_type_id, action) in self._by_key
 
+    def wants_action(self, action: str) -> bool:
+        return any(a == action for _, a in self._by_key)
+
     def matching(self, change: ChangeEvent) -> list[SubscriptionRef]:
         refs = self._by_key.get((change.object_type_id, change.action), ())
         if change.action != "propertyChange":
@@ -260,9 +288,17 @@ class EventSink:
     portal_id: int
     index: SubscriptionIndex
     changes: list[ChangeEvent] = field(default_factory=list)
+    change_source: str = "API"
+    """HubSpot's ``changeSource`` (https://developers.hubspot.com/docs/api/webhooks): ``API``
+    for the API, ``IMPORT`` for seeds [inferred: the guide gives no list of values]."""
 
     def wants(self, object_type_id: str, action: str) -> bool:
         return self.index.wants(object_type_id, action)
+
+    def wants_action(self, action: str) -> bool:
+        """Whether any object type's subscriptions take ``action`` (before the types a
+        change touches are known, e.g. the to-types of an archived record's associations)."""
+        return self.index.wants_action(action)
 
     def add(self, change: ChangeEvent) -> None:
         if self.index.wants(change.object_type_id, change.action):
@@ -273,7 +309,7 @@ class EventSink:
         rows: list[OutboxRow] = []
         for change in self.changes:
             for ref in self.index.matching(change):
-                body = _payload(change, ref, self.portal_id)
+                body = _payload(change, ref, self.portal_id, self.change_source)
                 rows.append(
                     OutboxRow(
                         ref.app_id,
@@ -287,11 +323,19 @@ class EventSink:
 
     def compact(self) -> list[tuple[object, ...]]:
         """The events of ``rows()``, in the same order, as plain tuples (the subscription's
-        fields, then every ``ChangeEvent`` field): what storage writes, one outbox row per
-        transaction. Tuples, not payload objects: half the CPU on the write path; the
+        fields, the change source, then every ``ChangeEvent`` field): what storage writes,
+        one outbox row per transaction. Tuples, not payload objects: half the CPU on the write path; the
         worker builds HubSpot's JSON with ``expand_event`` when it fans the row out."""
+        source = self.change_source
         return [
-            (ref.app_id, ref.subscription_id, ref.event_type, ref.generic, *_change_fields(change))
+            (
+                ref.app_id,
+                ref.subscription_id,
+                ref.event_type,
+                ref.generic,
+                source,
+                *_change_fields(change),
+            )
             for change in self.changes
             for ref in self.index.matching(change)
         ]
@@ -302,16 +346,18 @@ _change_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Change
 
 def expand_event(portal_id: int, item: Sequence[Any]) -> dict[str, object]:
     """HubSpot's payload of one ``EventSink.compact`` tuple (as JSON gave it back)."""
-    app_id, subscription_id, event_type, generic, *change = item
+    app_id, subscription_id, event_type, generic, source, *change = item
     ref = SubscriptionRef(int(app_id), int(subscription_id), str(event_type), None, bool(generic))
-    return _payload(ChangeEvent(*change), ref, portal_id)
+    return _payload(ChangeEvent(*change), ref, portal_id, str(source))
 
 
 _encoder = msgspec.json.Encoder()
 _TYPE_NAMES = {t.type_id: t.name for t in STANDARD_TYPES}
 
 
-def _payload(change: ChangeEvent, ref: SubscriptionRef, portal_id: int) -> dict[str, object]:
+def _payload(
+    change: ChangeEvent, ref: SubscriptionRef, portal_id: int, source: str
+) -> dict[str, object]:
     """The fields of HubSpot's event payload (https://developers.hubspot.com/docs/api/webhooks,
     "Webhook payloads"); the event type is in ``subscriptionType``."""
     body: dict[str, object] = {
@@ -321,7 +367,7 @@ def _payload(change: ChangeEvent, ref: SubscriptionRef, portal_id: int) -> dict[
         "occurredAt": change.occurred_at_ms,
         "subscriptionType": ref.event_type,
         "objectId": change.object_id,
-        "changeSource": "API",
+        "changeSource": source,
     }
     if ref.generic:
         body["objectTypeId"] = change.object_type_id
@@ -340,6 +386,13 @@ def _payload(change: ChangeEvent, ref: SubscriptionRef, portal_id: int) -> dict[
         body["toObjectId"] = change.to_object_id
         body["associationRemoved"] = change.association_removed
         body["isPrimaryAssociation"] = change.primary
+    elif change.action == "merge":
+        # HubSpot's merge payload fields
+        # (https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks).
+        body["primaryObjectId"] = change.object_id
+        body["mergedObjectIds"] = list(change.merged_object_ids)
+        body["newObjectId"] = change.object_id
+        body["numberOfPropertiesMoved"] = change.properties_moved
     return body
 
 
@@ -393,6 +446,60 @@ def association_changes(
             )
 
 
+def is_primary(from_type_id: str, to_type_id: str, types: TypeSet) -> bool:
+    """Whether an association's types hold a Primary (one-per-record) type: HubSpot's
+    ``isPrimaryAssociation``. Only HUBSPOT_DEFINED types can be Primary."""
+    pair = defined_pair(from_type_id, to_type_id)
+    if pair is None:
+        return False
+    for category, type_id in types:
+        found = pair.types.get(type_id) if category == Category.HUBSPOT_DEFINED else None
+        if found is not None and found.primary:
+            return True
+    return False
+
+
+def removed_associations(
+    sink: EventSink,
+    from_type_id: str,
+    edges: Iterable[tuple[int, str, int, TypeSet]],
+    occurred_at_ms: int,
+) -> None:
+    """``associationRemoved: true`` events for the associations a record lost when it was
+    archived, merged away or deleted: ``(object id, to type, to id, types)`` each, one
+    event per subscribed side, as for an unassociate [inferred: HubSpot documents
+    associationChange for association removals
+    (https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks) but not
+    whether a deletion's removals send it]."""
+    by_type: dict[str, list[tuple[int, int, bool, bool]]] = {}
+    for object_id, to_type_id, to_id, types in edges:
+        primary = is_primary(from_type_id, to_type_id, types)
+        by_type.setdefault(to_type_id, []).append((object_id, to_id, True, primary))
+    for to_type_id, changed in by_type.items():
+        association_changes(sink, from_type_id, to_type_id, changed, occurred_at_ms)
+
+
+def merge_change(
+    sink: EventSink,
+    object_type_id: str,
+    primary_id: int,
+    merged_ids: Sequence[int],
+    properties_moved: int,
+    occurred_at_ms: int,
+) -> None:
+    """A ``*.merge`` event on the primary record."""
+    sink.add(
+        ChangeEvent(
+            "merge",
+            object_type_id,
+            primary_id,
+            occurred_at_ms,
+            merged_object_ids=tuple(merged_ids),
+            properties_moved=properties_moved,
+        )
+    )
+
+
 def object_changes(
     sink: EventSink,
     object_type_id: str,
@@ -401,8 +508,9 @@ def object_changes(
     occurred_at_ms: int,
     properties: Mapping[str, str | None] | None = None,
 ) -> None:
-    """A creation or deletion event, and one propertyChange per property given."""
-    if action in ("creation", "deletion"):
+    """A creation, deletion or privacyDeletion event, and one propertyChange per property
+    given."""
+    if action in ("creation", "deletion", "privacyDeletion"):
         sink.add(ChangeEvent(action, object_type_id, object_id, occurred_at_ms))
     if properties and sink.wants(object_type_id, "propertyChange"):
         for name, value in properties.items():

@@ -143,9 +143,20 @@ async def seed(call: Call) -> Response:
         portal_id,
         SeedData.from_document(document),
         max_labels_per_pair=call.services.settings.max_labels_per_pair,
+        emit_events=_emit_events(call),
     )
     call.services.properties.forget(portal_id)  # a seed may define properties
     return call.json(result, 201)
+
+
+def _emit_events(call: Call) -> bool:
+    """``?emitEvents=true``: the seed sends webhook events (off by default, docs/webhooks.md)."""
+    raw = call.request.query_params.get("emitEvents", "false").strip().lower()
+    if raw not in ("true", "false"):
+        raise ValidationError(
+            "emitEvents must be true or false.", context={"emitEvents": [raw[:20]]}
+        )
+    return raw == "true"
 
 
 async def export(call: Call) -> Response:
@@ -249,6 +260,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "Create labels, records and associations from a seed document",
         SeedDocument,
         {201: SeedResult},
+        (
+            QueryParam(
+                "emitEvents",
+                "string",
+                "true: send the webhook events of the seeded records and associations"
+                " (changeSource IMPORT); default false.",
+            ),
+        ),
     ),
     _op(
         "GET",

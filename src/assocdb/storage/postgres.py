@@ -17,7 +17,13 @@ import asyncpg
 from assocdb.domain.clock import now_ms
 from assocdb.domain.history import SOURCE_API
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
-from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.store import (
+    ArchivedRecords,
+    EdgeWrite,
+    PageRequest,
+    PageRows,
+    UpdatedRecord,
+)
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import postgres_labels as labels
@@ -296,6 +302,27 @@ class _PostgresTx(PostgresMergeTx, PostgresTxCore):
             return await objects.create_objects(
                 self._conn, self._portal, object_type, properties, now_ms, self._schema, source
             )
+
+    async def update_objects(
+        self,
+        object_type: str,
+        updates: Sequence[tuple[int, Mapping[str, str | None]]],
+        now_ms: int,
+    ) -> list[UpdatedRecord]:
+        return await objects.update_objects(self._db, self._portal, object_type, updates, now_ms)
+
+    async def archive_objects(
+        self,
+        object_type: str,
+        ids: Sequence[int],
+        now_ms: int,
+        *,
+        purge: bool = False,
+        with_edges: bool = False,
+    ) -> ArchivedRecords:
+        return await objects.archive_objects(
+            self._db, self._portal, object_type, ids, now_ms, purge=purge, with_edges=with_edges
+        )
 
     async def purge_objects(self, object_type: str, ids: Sequence[int]) -> None:
         await objects.purge_objects(self._db, self._portal, object_type, ids)

@@ -11,15 +11,22 @@ import asyncpg
 
 from assocdb.domain.history import SOURCE_API, changed_values, created_values
 from assocdb.domain.models import CrmObject, LabelDef
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.store import ArchivedRecords, RemovedEdge, UpdatedRecord
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage.postgres_base import Guarded, lock_object_rows
 from assocdb.storage.postgres_history import add_versions, copy_first_versions, forget_history
-from assocdb.storage.postgres_webhooks import PostgresWebhooks, flush_events
+from assocdb.storage.postgres_webhooks import PostgresWebhooks
 from assocdb.storage.sql import pg
+from assocdb.storage.typesets import decode_types
 
-__all__ = ["PostgresObjects", "create_objects", "purge_objects"]
+__all__ = [
+    "PostgresObjects",
+    "archive_objects",
+    "create_objects",
+    "purge_objects",
+    "update_objects",
+]
 
 _COLUMNS = q.OBJECT_COLUMNS
 
@@ -31,23 +38,34 @@ def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
 
 async def _delete_edges(
     conn: asyncpg.Connection | Guarded, portal_id: int, object_type: str, object_id: int
-) -> None:
-    """Every association of a record, both directions: each edge row and its inverse row."""
-    await conn.execute(
-        "DELETE FROM associations a USING (SELECT to_type, to_id FROM associations"
-        " WHERE portal_id = $1 AND from_type = $2 AND from_id = $3) e"
-        " WHERE a.portal_id = $1 AND a.from_type = e.to_type AND a.from_id = e.to_id"
-        " AND a.to_type = $2 AND a.to_id = $3",
+) -> list[tuple[str, int, str]]:
+    """Every association of a record, both directions: each edge row and its inverse row.
+    Returns the record's own rows (to type, to id, encoded types), which the delete needs
+    anyway to find the inverse rows.
+
+    The inverse rows are deleted by their primary keys from arrays (``unnest``: the
+    planner takes one index lookup per row), not by a join with a subquery on
+    ``associations``: on a table without fresh statistics that join took more than the
+    30 s command timeout for a record with 50,000 associations (bench/webhook_archive.py)."""
+    rows = await conn.fetch(
+        "DELETE FROM associations WHERE portal_id = $1 AND from_type = $2 AND from_id = $3"
+        " RETURNING to_type, to_id, types",
         portal_id,
         object_type,
         object_id,
     )
-    await conn.execute(
-        "DELETE FROM associations WHERE portal_id = $1 AND from_type = $2 AND from_id = $3",
-        portal_id,
-        object_type,
-        object_id,
-    )
+    if rows:
+        await conn.execute(
+            "DELETE FROM associations a USING unnest($4::text[], $5::bigint[]) AS e(t, i)"
+            " WHERE a.portal_id = $1 AND a.from_type = e.t AND a.from_id = e.i"
+            " AND a.to_type = $2 AND a.to_id = $3",
+            portal_id,
+            object_type,
+            object_id,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+        )
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def create_objects(
@@ -99,6 +117,105 @@ async def purge_objects(
     await forget_history(conn, (portal_id, object_type), ids)
 
 
+async def update_objects(
+    conn: asyncpg.Connection,
+    portal_id: int,
+    object_type: str,
+    updates: Sequence[tuple[int, Mapping[str, str | None]]],
+    now_ms: int,
+) -> list[UpdatedRecord]:
+    """Merge property changes (None removes one) into the records that exist, each row
+    locked (``FOR UPDATE``) from its read to the end of the transaction, and add a version
+    to the property history for each value that changed."""
+    updated: list[UpdatedRecord] = []
+    versions: list[tuple[int, list[tuple[str, str]]]] = []
+    for object_id, changes in updates:
+        row = await conn.fetchrow(
+            "SELECT properties, created_at_ms FROM objects WHERE portal_id = $1"
+            " AND object_type = $2 AND object_id = $3 FOR UPDATE",
+            portal_id,
+            object_type,
+            object_id,
+        )
+        if row is None:
+            continue
+        before: dict[str, str] = json.loads(row[0])
+        versions.append((object_id, changed_values(before, changes)))
+        properties = dict(before)
+        for name, value in changes.items():
+            if value is None:
+                properties.pop(name, None)
+            else:
+                properties[name] = value
+        await conn.execute(
+            "UPDATE objects SET properties = $1, updated_at_ms = $2 WHERE portal_id = $3"
+            " AND object_type = $4 AND object_id = $5",
+            json.dumps(properties),
+            now_ms,
+            portal_id,
+            object_type,
+            object_id,
+        )
+        record = CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
+        updated.append(UpdatedRecord(record, before))
+    await add_versions(conn, (portal_id, object_type), versions, now_ms, SOURCE_API)
+    return updated
+
+
+async def archive_objects(
+    conn: asyncpg.Connection,
+    portal_id: int,
+    object_type: str,
+    ids: Sequence[int],
+    now_ms: int,
+    *,
+    purge: bool,
+    with_edges: bool,
+) -> ArchivedRecords:
+    """Archive (``purge``: delete) records and every association of each, both directions."""
+    result = ArchivedRecords([], [])
+    unique = list(dict.fromkeys(ids))
+    # The same record locks association writers take: no edge can be added to a
+    # record while it is being archived.
+    await lock_object_rows(conn, portal_id, [(object_type, i) for i in unique])
+    for object_id in unique:
+        row = await conn.fetchrow(
+            "DELETE FROM objects WHERE portal_id = $1 AND object_type = $2"
+            " AND object_id = $3 RETURNING properties, created_at_ms, updated_at_ms",
+            portal_id,
+            object_type,
+            object_id,
+        )
+        edges = await _delete_edges(conn, portal_id, object_type, object_id)
+        if row is None:
+            continue
+        if not purge:
+            await conn.execute(
+                "INSERT INTO archived_objects (portal_id, object_type, object_id,"
+                " properties, created_at_ms, updated_at_ms, archived_at_ms)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (portal_id,"
+                " object_type, object_id) DO UPDATE SET properties = excluded.properties,"
+                " updated_at_ms = excluded.updated_at_ms,"
+                " archived_at_ms = excluded.archived_at_ms",
+                portal_id,
+                object_type,
+                object_id,
+                row[0],
+                row[1],
+                row[2],
+                now_ms,
+            )
+        else:  # purged: nothing can restore it, so its history goes too
+            await forget_history(conn, (portal_id, object_type), [object_id])
+        result.ids.append(object_id)
+        if with_edges:
+            result.edges.extend(
+                RemovedEdge(object_id, to_type, to_id, decode_types(types))
+                for to_type, to_id, types in edges
+            )
+    return result
+
+
 class PostgresObjects(PostgresWebhooks):
     async def create_objects(
         self,
@@ -107,17 +224,10 @@ class PostgresObjects(PostgresWebhooks):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
-        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
-            created = await create_objects(
+            return await create_objects(
                 conn, portal_id, object_type, properties, now_ms, self.schema
             )
-            if sink is not None:  # webhooks: record writes outside a unit of work emit here
-                for o in created:
-                    object_changes(sink, object_type, o.object_id, "creation", now_ms, o.properties)
-                await flush_events(conn, sink, now_ms)
-        self.sinks.committed(sink)
-        return created
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
@@ -174,46 +284,9 @@ class PostgresObjects(PostgresWebhooks):
         updates: Sequence[tuple[int, Mapping[str, str | None]]],
         now_ms: int,
     ) -> list[CrmObject]:
-        updated: list[CrmObject] = []
-        versions: list[tuple[int, list[tuple[str, str]]]] = []
-        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
-            for object_id, changes in updates:
-                row = await conn.fetchrow(
-                    "SELECT properties, created_at_ms FROM objects WHERE portal_id = $1"
-                    " AND object_type = $2 AND object_id = $3 FOR UPDATE",
-                    portal_id,
-                    object_type,
-                    object_id,
-                )
-                if row is None:
-                    continue
-                properties: dict[str, str] = json.loads(row[0])
-                if sink is not None:  # webhooks: until object writes run on StoreTx
-                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
-                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
-                versions.append((object_id, changed_values(properties, changes)))
-                for name, value in changes.items():
-                    if value is None:
-                        properties.pop(name, None)
-                    else:
-                        properties[name] = value
-                await conn.execute(
-                    "UPDATE objects SET properties = $1, updated_at_ms = $2 WHERE portal_id = $3"
-                    " AND object_type = $4 AND object_id = $5",
-                    json.dumps(properties),
-                    now_ms,
-                    portal_id,
-                    object_type,
-                    object_id,
-                )
-                updated.append(
-                    CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
-                )
-            await add_versions(conn, (portal_id, object_type), versions, now_ms, SOURCE_API)
-            await flush_events(conn, sink, now_ms)
-        self.sinks.committed(sink)
-        return updated
+            updated = await update_objects(conn, portal_id, object_type, updates, now_ms)
+        return [u.record for u in updated]
 
     async def archive_objects(
         self,
@@ -224,48 +297,11 @@ class PostgresObjects(PostgresWebhooks):
         *,
         purge: bool = False,
     ) -> list[int]:
-        archived: list[int] = []
-        unique = list(dict.fromkeys(ids))
-        sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
-            # The same record locks association writers take: no edge can be added to a
-            # record while it is being archived.
-            await lock_object_rows(conn, portal_id, [(object_type, i) for i in unique])
-            for object_id in unique:
-                row = await conn.fetchrow(
-                    "DELETE FROM objects WHERE portal_id = $1 AND object_type = $2"
-                    " AND object_id = $3 RETURNING properties, created_at_ms, updated_at_ms",
-                    portal_id,
-                    object_type,
-                    object_id,
-                )
-                await _delete_edges(conn, portal_id, object_type, object_id)
-                if row is None:
-                    continue
-                if not purge:
-                    await conn.execute(
-                        "INSERT INTO archived_objects (portal_id, object_type, object_id,"
-                        " properties, created_at_ms, updated_at_ms, archived_at_ms)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (portal_id,"
-                        " object_type, object_id) DO UPDATE SET properties = excluded.properties,"
-                        " updated_at_ms = excluded.updated_at_ms,"
-                        " archived_at_ms = excluded.archived_at_ms",
-                        portal_id,
-                        object_type,
-                        object_id,
-                        row[0],
-                        row[1],
-                        row[2],
-                        now_ms,
-                    )
-                else:  # purged: nothing can restore it, so its history goes too
-                    await forget_history(conn, (portal_id, object_type), [object_id])
-                archived.append(object_id)
-                if sink is not None:  # webhooks: until object writes run on StoreTx
-                    object_changes(sink, object_type, object_id, "deletion", now_ms)
-            await flush_events(conn, sink, now_ms)
-        self.sinks.committed(sink)
-        return archived
+            archived = await archive_objects(
+                conn, portal_id, object_type, ids, now_ms, purge=purge, with_edges=False
+            )
+        return archived.ids
 
     async def find_label(
         self, portal_id: int, from_type: str, category: int, type_id: int

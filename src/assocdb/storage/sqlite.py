@@ -16,7 +16,13 @@ from typing import TypeVar
 from assocdb.domain.clock import now_ms
 from assocdb.domain.history import SOURCE_API
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
-from assocdb.domain.store import EdgeWrite, PageRequest, PageRows
+from assocdb.domain.store import (
+    ArchivedRecords,
+    EdgeWrite,
+    PageRequest,
+    PageRows,
+    UpdatedRecord,
+)
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
@@ -161,17 +167,31 @@ class SQLiteStore(
     @asynccontextmanager
     async def transaction(self, portal_id: int) -> AsyncIterator[_SQLiteTx]:
         async with self._write_lock:
-            await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
             tx = _SQLiteTx(self, portal_id)
             try:
                 await self.open_events(tx, portal_id)  # webhooks seam: tx.events
                 yield tx
-                await self._write(lambda c: flush_events(c, tx.events, now_ms()))
-                await asyncio.shield(self._write(lambda c: c.execute("COMMIT")))
+                # The outbox rows and COMMIT in one thread hop; BEGIN IMMEDIATE ran with
+                # the first operation (``SQLiteTxCore._write``): two hops for a one-write
+                # unit of work, as a single storage call had before record writes moved
+                # into the domain's unit of work.
+                await asyncio.shield(self._write(lambda c: _finish(c, tx)))
             except BaseException:
                 await asyncio.shield(self._write(rollback))  # also after a failed COMMIT
                 raise
         self.sinks.committed(tx.events)
+
+
+def _finish(conn: sqlite3.Connection, tx: _SQLiteTx) -> None:
+    """Write the transaction's events to the outbox and COMMIT (nothing to do for a unit
+    of work that neither wrote nor read)."""
+    if not tx.begun:
+        if tx.events is None or not tx.events.changes:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        tx.begun = True
+    flush_events(conn, tx.events, now_ms())
+    conn.execute("COMMIT")
 
 
 class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
@@ -204,7 +224,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 )
             return found
 
-        return await self._store._write(run)
+        return await self._write(run)
 
     async def get_pairs(
         self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]
@@ -223,7 +243,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                     out[(from_id, to_id)] = decode_types(row[0])
             return out
 
-        return await self._store._write(run)
+        return await self._write(run)
 
     async def edges_from(
         self, from_type: str, to_type: str, from_ids: Sequence[int]
@@ -241,7 +261,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 )
             ]
 
-        return await self._store._write(run)
+        return await self._write(run)
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None:
         portal = self._portal
@@ -279,7 +299,7 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 ],
             )
 
-        await self._store._write(run)
+        await self._write(run)
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.
@@ -319,6 +339,31 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
         return await self._run(
             lambda c: objects.create_objects(
                 c, self._portal, object_type, properties, now_ms, source
+            )
+        )
+
+    async def update_objects(
+        self,
+        object_type: str,
+        updates: Sequence[tuple[int, Mapping[str, str | None]]],
+        now_ms: int,
+    ) -> list[UpdatedRecord]:
+        return await self._run(
+            lambda c: objects.update_objects(c, self._portal, object_type, updates, now_ms)
+        )
+
+    async def archive_objects(
+        self,
+        object_type: str,
+        ids: Sequence[int],
+        now_ms: int,
+        *,
+        purge: bool = False,
+        with_edges: bool = False,
+    ) -> ArchivedRecords:
+        return await self._run(
+            lambda c: objects.archive_objects(
+                c, self._portal, object_type, ids, now_ms, purge=purge, with_edges=with_edges
             )
         )
 

@@ -9,14 +9,21 @@ from typing import Any
 
 from assocdb.domain.history import SOURCE_API, changed_values, created_values
 from assocdb.domain.models import CrmObject, LabelDef
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.store import ArchivedRecords, RemovedEdge, UpdatedRecord
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage.sqlite_base import chunks
 from assocdb.storage.sqlite_history import add_versions, forget_history
-from assocdb.storage.sqlite_webhooks import SQLiteWebhooks, flush_events
+from assocdb.storage.sqlite_webhooks import SQLiteWebhooks
+from assocdb.storage.typesets import decode_types
 
-__all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
+__all__ = [
+    "SQLiteObjects",
+    "archive_objects",
+    "create_objects",
+    "purge_objects",
+    "update_objects",
+]
 
 _COLUMNS = q.OBJECT_COLUMNS
 _INLINE_IDS = 10
@@ -48,22 +55,25 @@ def _by_ids(
 
 def _delete_edges(
     conn: sqlite3.Connection, portal_id: int, object_type: str, object_id: int
-) -> None:
-    """Every association of a record, both directions: each edge row and its inverse row."""
-    edges = conn.execute(
-        "SELECT to_type, to_id FROM associations WHERE portal_id = ? AND from_type = ?"
+) -> list[tuple[str, int, str]]:
+    """Every association of a record, both directions: each edge row and its inverse row.
+    Returns the record's own rows (to type, to id, encoded types), which the delete reads
+    anyway to find the inverse rows."""
+    edges: list[tuple[str, int, str]] = conn.execute(
+        "SELECT to_type, to_id, types FROM associations WHERE portal_id = ? AND from_type = ?"
         " AND from_id = ?",
         (portal_id, object_type, object_id),
     ).fetchall()
     conn.executemany(
         "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
         " AND to_type = ? AND to_id = ?",
-        [(portal_id, to_type, to_id, object_type, object_id) for to_type, to_id in edges],
+        [(portal_id, to_type, to_id, object_type, object_id) for to_type, to_id, _ in edges],
     )
     conn.execute(
         "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?",
         (portal_id, object_type, object_id),
     )
+    return edges
 
 
 def create_objects(
@@ -105,6 +115,84 @@ def purge_objects(
     forget_history(conn, (portal_id, object_type), ids)
 
 
+def update_objects(
+    conn: sqlite3.Connection,
+    portal_id: int,
+    object_type: str,
+    updates: Sequence[tuple[int, Mapping[str, str | None]]],
+    now_ms: int,
+) -> list[UpdatedRecord]:
+    """Merge property changes (None removes one) into the records that exist, and add a
+    version to the property history for each value that changed."""
+    updated: list[UpdatedRecord] = []
+    versions: list[tuple[int, list[tuple[str, str]]]] = []
+    for object_id, changes in updates:
+        row = conn.execute(
+            "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
+            " AND object_type = ? AND object_id = ?",
+            (portal_id, object_type, object_id),
+        ).fetchone()
+        if row is None:
+            continue
+        before: dict[str, str] = json.loads(row[0])
+        versions.append((object_id, changed_values(before, changes)))
+        properties = dict(before)
+        for name, value in changes.items():
+            if value is None:
+                properties.pop(name, None)
+            else:
+                properties[name] = value
+        conn.execute(
+            "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
+            " AND object_type = ? AND object_id = ?",
+            (json.dumps(properties), now_ms, portal_id, object_type, object_id),
+        )
+        record = CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
+        updated.append(UpdatedRecord(record, before))
+    add_versions(conn, (portal_id, object_type), versions, now_ms, SOURCE_API)
+    return updated
+
+
+def archive_objects(
+    conn: sqlite3.Connection,
+    portal_id: int,
+    object_type: str,
+    ids: Sequence[int],
+    now_ms: int,
+    *,
+    purge: bool,
+    with_edges: bool,
+) -> ArchivedRecords:
+    """Archive (``purge``: delete) records and every association of each, both directions."""
+    result = ArchivedRecords([], [])
+    key = (portal_id, object_type)
+    for object_id in dict.fromkeys(ids):
+        row = conn.execute(
+            "DELETE FROM objects WHERE portal_id = ? AND object_type = ?"
+            " AND object_id = ? RETURNING properties, created_at_ms, updated_at_ms",
+            (*key, object_id),
+        ).fetchone()
+        edges = _delete_edges(conn, portal_id, object_type, object_id)
+        if row is None:
+            continue
+        if not purge:
+            conn.execute(
+                "INSERT OR REPLACE INTO archived_objects (portal_id, object_type,"
+                " object_id, properties, created_at_ms, updated_at_ms, archived_at_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, object_id, *row, now_ms),
+            )
+        else:  # purged: nothing can restore it, so its history goes too
+            forget_history(conn, key, [object_id])
+        result.ids.append(object_id)
+        if with_edges:
+            result.edges.extend(
+                RemovedEdge(object_id, to_type, to_id, decode_types(types))
+                for to_type, to_id, types in edges
+            )
+    return result
+
+
 class SQLiteObjects(SQLiteWebhooks):
     # -- objects ----------------------------------------------------------------------
 
@@ -115,19 +203,9 @@ class SQLiteObjects(SQLiteWebhooks):
         properties: Sequence[Mapping[str, str]],
         now_ms: int,
     ) -> list[CrmObject]:
-        sink = await self.sinks.sink(portal_id)
-
-        def run(conn: sqlite3.Connection) -> list[CrmObject]:
-            created = create_objects(conn, portal_id, object_type, properties, now_ms)
-            if sink is not None:  # webhooks: record writes outside a unit of work emit here
-                for o in created:
-                    object_changes(sink, object_type, o.object_id, "creation", now_ms, o.properties)
-                flush_events(conn, sink, now_ms)
-            return created
-
-        created = await self._write_tx(run)
-        self.sinks.committed(sink)
-        return created
+        return await self._write_tx(
+            lambda c: create_objects(c, portal_id, object_type, properties, now_ms)
+        )
 
     async def get_objects(
         self, portal_id: int, object_type: str, ids: Sequence[int]
@@ -177,44 +255,10 @@ class SQLiteObjects(SQLiteWebhooks):
         updates: Sequence[tuple[int, Mapping[str, str | None]]],
         now_ms: int,
     ) -> list[CrmObject]:
-        sink = await self.sinks.sink(portal_id)
-
-        def run(conn: sqlite3.Connection) -> list[CrmObject]:
-            updated: list[CrmObject] = []
-            versions: list[tuple[int, list[tuple[str, str]]]] = []
-            for object_id, changes in updates:
-                row = conn.execute(
-                    "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
-                    " AND object_type = ? AND object_id = ?",
-                    (portal_id, object_type, object_id),
-                ).fetchone()
-                if row is None:
-                    continue
-                properties: dict[str, str] = json.loads(row[0])
-                if sink is not None:  # webhooks: until object writes run on StoreTx
-                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
-                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
-                versions.append((object_id, changed_values(properties, changes)))
-                for name, value in changes.items():
-                    if value is None:
-                        properties.pop(name, None)
-                    else:
-                        properties[name] = value
-                conn.execute(
-                    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
-                    " AND object_type = ? AND object_id = ?",
-                    (json.dumps(properties), now_ms, portal_id, object_type, object_id),
-                )
-                updated.append(
-                    CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
-                )
-            add_versions(conn, (portal_id, object_type), versions, now_ms, SOURCE_API)
-            flush_events(conn, sink, now_ms)
-            return updated
-
-        updated = await self._write_tx(run)
-        self.sinks.committed(sink)
-        return updated
+        updated = await self._write_tx(
+            lambda c: update_objects(c, portal_id, object_type, updates, now_ms)
+        )
+        return [u.record for u in updated]
 
     async def archive_objects(
         self,
@@ -225,38 +269,12 @@ class SQLiteObjects(SQLiteWebhooks):
         *,
         purge: bool = False,
     ) -> list[int]:
-        sink = await self.sinks.sink(portal_id)
-
-        def run(conn: sqlite3.Connection) -> list[int]:
-            archived: list[int] = []
-            key = (portal_id, object_type)
-            for object_id in dict.fromkeys(ids):
-                row = conn.execute(
-                    "DELETE FROM objects WHERE portal_id = ? AND object_type = ?"
-                    " AND object_id = ? RETURNING properties, created_at_ms, updated_at_ms",
-                    (*key, object_id),
-                ).fetchone()
-                _delete_edges(conn, portal_id, object_type, object_id)
-                if row is None:
-                    continue
-                if not purge:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO archived_objects (portal_id, object_type,"
-                        " object_id, properties, created_at_ms, updated_at_ms, archived_at_ms)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (*key, object_id, *row, now_ms),
-                    )
-                else:  # purged: nothing can restore it, so its history goes too
-                    forget_history(conn, key, [object_id])
-                archived.append(object_id)
-                if sink is not None:  # webhooks: until object writes run on StoreTx
-                    object_changes(sink, object_type, object_id, "deletion", now_ms)
-            flush_events(conn, sink, now_ms)
-            return archived
-
-        archived = await self._write_tx(run)
-        self.sinks.committed(sink)
-        return archived
+        archived = await self._write_tx(
+            lambda c: archive_objects(
+                c, portal_id, object_type, ids, now_ms, purge=purge, with_edges=False
+            )
+        )
+        return archived.ids
 
     async def find_label(
         self, portal_id: int, from_type: str, category: int, type_id: int
