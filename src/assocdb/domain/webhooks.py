@@ -324,8 +324,9 @@ class EventSink:
     def compact(self) -> list[tuple[object, ...]]:
         """The events of ``rows()``, in the same order, as plain tuples (the subscription's
         fields, the change source, then every ``ChangeEvent`` field): what storage writes,
-        one outbox row per transaction. Tuples, not payload objects: half the CPU on the write path; the
-        worker builds HubSpot's JSON with ``expand_event`` when it fans the row out."""
+        one outbox row per transaction. Tuples, not payload objects: half the CPU on the
+        write path; the worker builds HubSpot's JSON with ``expand_event`` when it fans the
+        row out."""
         source = self.change_source
         return [
             (
