@@ -21,6 +21,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
+from assocdb.storage.primary import flagger
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks, rollback
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
@@ -44,6 +45,15 @@ _READ_PAGE = (
     "SELECT to_id, types FROM associations"
     " WHERE portal_id = ? AND from_type = ? AND from_id = ? AND to_type = ? AND to_id > ?"
     " ORDER BY to_id LIMIT ?"
+)
+_UPSERT_EDGE = (
+    "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types, is_primary)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
+    " DO UPDATE SET types = excluded.types, is_primary = excluded.is_primary"
+)
+_DELETE_EDGE = (
+    "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
+    " AND to_type = ? AND to_id = ?"
 )
 
 
@@ -242,30 +252,24 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None:
         portal = self._portal
+        forward_flag, backward_flag = flagger(from_type, to_type), flagger(to_type, from_type)
 
         def run(conn: sqlite3.Connection) -> None:
-            upsert = (
-                "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, from_type, from_id, to_type,"
-                " to_id) DO UPDATE SET types = excluded.types"
-            )
-            delete = (
-                "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
-                " AND to_type = ? AND to_id = ?"
-            )
             upserts = [e for e in edges if e[2]]
             deletes = [e for e in edges if not e[2]]
             encoded = encode_types  # memoised: a write holds few distinct type sets
-            forward = [(portal, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in upserts]
+            forward = [
+                (portal, from_type, f, to_type, t, encoded(fw), forward_flag(fw))
+                for f, t, fw, _ in upserts
+            ]
             backward = [
-                (portal, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in upserts
+                (portal, to_type, t, from_type, f, encoded(inv), backward_flag(inv))
+                for f, t, _, inv in upserts
             ]
             # Key order: each B-tree page is touched once per run of rows, not at random.
             backward.sort(key=lambda r: (r[2], r[4]))
-            conn.executemany(upsert, forward)
-            conn.executemany(upsert, backward)
             conn.executemany(
-                delete,
+                _DELETE_EDGE,
                 [
                     row
                     for f, t, _, _ in deletes
@@ -275,8 +279,14 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                     )
                 ],
             )
+            # Rows without the flag first: the unique index is checked row by row, so an
+            # old Primary must be cleared before the new one is set (storage/primary.py).
+            for rows in (forward, backward):
+                conn.executemany(_UPSERT_EDGE, [r for r in rows if not r[6]])
+            for rows in (forward, backward):
+                conn.executemany(_UPSERT_EDGE, [r for r in rows if r[6]])
 
-        await self._store._write(run)
+        await self._run(run)
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.
