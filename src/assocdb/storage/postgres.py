@@ -33,7 +33,7 @@ from assocdb.storage.postgres_harness import PostgresHarness
 from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_merges import PostgresMerges, PostgresMergeTx
-from assocdb.storage.postgres_objects import PostgresObjects
+from assocdb.storage.postgres_objects import ANY_ID, PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
 from assocdb.storage.postgres_properties import PostgresProperties
@@ -90,18 +90,15 @@ class PostgresStore(
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
-        async with self._connection() as conn:
-            try:
-                new_id = await conn.fetchval(
-                    "INSERT INTO portals (portal_id, name, created_at_ms)"
-                    " VALUES (COALESCE($1, nextval('portal_ids')), $2, $3) RETURNING portal_id",
-                    portal_id,
-                    name,
-                    now_ms,
-                )
-            except asyncpg.UniqueViolationError:
-                raise ValidationError(f"Portal {portal_id} already exists.") from None
-        return Portal(int(new_id), name, now_ms)
+        # SQLite numbers a portal without an id itself; here the sequence does.
+        new_id = portal_id
+        if new_id is None:
+            new_id = int(await self.db.fetchval("SELECT nextval('portal_ids')"))
+        try:
+            await self.db.execute(pg(q.CREATE_PORTAL), new_id, name, now_ms)
+        except asyncpg.UniqueViolationError:
+            raise ValidationError(f"Portal {portal_id} already exists.") from None
+        return Portal(new_id, name, now_ms)
 
     async def get_portal(self, portal_id: int) -> Portal | None:
         row = await self.db.fetchrow(pg(q.GET_PORTAL), portal_id)
@@ -192,8 +189,7 @@ class _PostgresTx(PostgresMergeTx, PostgresTxCore):
 
     async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]:
         rows = await self._db.fetch(
-            "SELECT object_id FROM objects WHERE portal_id = $1 AND object_type = $2"
-            " AND object_id = ANY($3::bigint[])",
+            pg(q.by_ids("object_id", "objects", ANY_ID)),
             self._portal,
             object_type,
             list(set(ids)),

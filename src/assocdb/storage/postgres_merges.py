@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from assocdb.domain.models import CrmObject
 from assocdb.storage import crm_sql as q
+from assocdb.storage import queries
 from assocdb.storage.postgres_base import PostgresBase, PostgresTxCore
 from assocdb.storage.sql import pg
 
@@ -49,7 +50,7 @@ class PostgresMergeTx(PostgresTxCore):
         self, object_type: str, object_id: int, properties: Mapping[str, str], now_ms: int
     ) -> None:
         await self._db.execute(
-            pg(q.OBJECT_WRITE_PROPERTIES),
+            pg(queries.WRITE_PROPERTIES),
             json.dumps(dict(properties)),
             now_ms,
             self._portal,

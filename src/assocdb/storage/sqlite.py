@@ -76,15 +76,10 @@ class SQLiteStore(
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
         def run(conn: sqlite3.Connection) -> Portal:
             try:
-                cur = conn.execute(
-                    "INSERT INTO portals (portal_id, name, created_at_ms) VALUES (?, ?, ?)",
-                    (portal_id, name, now_ms),
-                )
+                (new_id,) = conn.execute(q.CREATE_PORTAL, (portal_id, name, now_ms)).fetchone()
             except sqlite3.IntegrityError:
                 raise ValidationError(f"Portal {portal_id} already exists.") from None
-            new_id = portal_id if portal_id is not None else cur.lastrowid
-            assert new_id is not None
-            return Portal(new_id, name, now_ms)
+            return Portal(int(new_id), name, now_ms)
 
         return await self._write_tx(run)
 
@@ -201,17 +196,11 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
             found: set[int] = set()
             for chunk in chunks(list(set(ids)), 500):
                 marks = ",".join("?" * len(chunk))
-                found.update(
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT object_id FROM objects WHERE portal_id = ? AND object_type = ?"
-                        f" AND object_id IN ({marks})",
-                        (portal, object_type, *chunk),
-                    )
-                )
+                query = q.by_ids("object_id", "objects", f"IN ({marks})")
+                found.update(r[0] for r in conn.execute(query, (portal, object_type, *chunk)))
             return found
 
-        return await self._store._write(run)
+        return await self._run(run)
 
     async def get_pairs(
         self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]

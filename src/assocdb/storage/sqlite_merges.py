@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from assocdb.domain.models import CrmObject
 from assocdb.storage import crm_sql as q
+from assocdb.storage import queries
 from assocdb.storage.sqlite_base import SQLiteBase, SQLiteTxCore
 
 __all__ = ["SQLiteMergeTx", "SQLiteMerges"]
@@ -65,7 +66,7 @@ class SQLiteMergeTx(SQLiteTxCore):
         self, object_type: str, object_id: int, properties: Mapping[str, str], now_ms: int
     ) -> None:
         args = (json.dumps(dict(properties)), now_ms, self._portal, object_type, object_id)
-        await self._run(lambda c: c.execute(q.OBJECT_WRITE_PROPERTIES, args))
+        await self._run(lambda c: c.execute(queries.WRITE_PROPERTIES, args))
 
     async def add_merge(
         self, object_type: str, merged_id: int, primary_id: int, now_ms: int

@@ -34,13 +34,7 @@ def _by_ids(
     rows: list[tuple[Any, ...]] = []
     for chunk in chunks(sorted(set(ids)), 500):
         marks = ",".join("?" * len(chunk))
-        rows.extend(
-            conn.execute(
-                f"SELECT {columns} FROM {table} WHERE portal_id = ? AND object_type = ?"
-                f" AND object_id IN ({marks}) ORDER BY object_id",
-                (*key, *chunk),
-            )
-        )
+        rows.extend(conn.execute(q.by_ids(columns, table, f"IN ({marks})"), (*key, *chunk)))
     return rows
 
 
@@ -58,10 +52,7 @@ def _delete_edges(
         " AND to_type = ? AND to_id = ?",
         [(portal_id, to_type, to_id, object_type, object_id) for to_type, to_id in edges],
     )
-    conn.execute(
-        "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?",
-        (portal_id, object_type, object_id),
-    )
+    conn.execute(q.DELETE_EDGES_FROM, (portal_id, object_type, object_id))
 
 
 def create_objects(
@@ -175,9 +166,7 @@ class SQLiteObjects(SQLiteWebhooks):
             updated: list[CrmObject] = []
             for object_id, changes in updates:
                 row = conn.execute(
-                    "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
-                    " AND object_type = ? AND object_id = ?",
-                    (portal_id, object_type, object_id),
+                    q.OBJECT_FOR_UPDATE, (portal_id, object_type, object_id)
                 ).fetchone()
                 if row is None:
                     continue
@@ -191,8 +180,7 @@ class SQLiteObjects(SQLiteWebhooks):
                     else:
                         properties[name] = value
                 conn.execute(
-                    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
-                    " AND object_type = ? AND object_id = ?",
+                    q.WRITE_PROPERTIES,
                     (json.dumps(properties), now_ms, portal_id, object_type, object_id),
                 )
                 updated.append(
@@ -220,21 +208,12 @@ class SQLiteObjects(SQLiteWebhooks):
             archived: list[int] = []
             key = (portal_id, object_type)
             for object_id in dict.fromkeys(ids):
-                row = conn.execute(
-                    "DELETE FROM objects WHERE portal_id = ? AND object_type = ?"
-                    " AND object_id = ? RETURNING properties, created_at_ms, updated_at_ms",
-                    (*key, object_id),
-                ).fetchone()
+                row = conn.execute(q.TAKE_OBJECT, (*key, object_id)).fetchone()
                 _delete_edges(conn, portal_id, object_type, object_id)
                 if row is None:
                     continue
                 if not purge:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO archived_objects (portal_id, object_type,"
-                        " object_id, properties, created_at_ms, updated_at_ms, archived_at_ms)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (*key, object_id, *row, now_ms),
-                    )
+                    conn.execute(q.ARCHIVE_OBJECT, (*key, object_id, *row, now_ms))
                 archived.append(object_id)
                 if sink is not None:  # webhooks: until object writes run on StoreTx
                     object_changes(sink, object_type, object_id, "deletion", now_ms)
