@@ -40,7 +40,7 @@ from assocdb.storage.postgres_properties import PostgresProperties
 from assocdb.storage.postgres_schemas import PostgresSchemas
 from assocdb.storage.postgres_search import PostgresSearch
 from assocdb.storage.postgres_webhooks import flush_events
-from assocdb.storage.primary import flagger
+from assocdb.storage.primary import flagger, split_flagged
 from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types, encode_types
 
@@ -244,19 +244,19 @@ class _PostgresTx(PostgresMergeTx, PostgresTxCore):
             )
         if not upserts:
             return
-        forward_flag, backward_flag = flagger(from_type, to_type), flagger(to_type, from_type)
+        fwd, bwd = flagger(from_type, to_type), flagger(to_type, from_type)
         rows = [
-            (from_type, f, to_type, t, encode_types(fw), forward_flag(fw))
+            (from_type, f, to_type, t, encode_types(fw), bool(fwd and fwd(fw)))
             for f, t, fw, _ in upserts
         ]
         rows += [
-            (to_type, t, from_type, f, encode_types(inv), backward_flag(inv))
+            (to_type, t, from_type, f, encode_types(inv), bool(bwd and bwd(inv)))
             for f, t, _, inv in upserts
         ]
         # Rows without the flag in a statement before the flagged ones: the unique index is
         # checked row by row, so an old Primary must be cleared before the new one is set
         # (storage/primary.py). Most writes have no Primary: one round trip.
-        for group in ([r for r in rows if not r[5]], [r for r in rows if r[5]]):
+        for group in split_flagged(rows, 5, fwd is not None or bwd is not None):
             if group:
                 # Both directions in one statement, from arrays: one round trip per group.
                 await self._db.execute(

@@ -14,11 +14,14 @@ new one is set, because both SQLite and PostgreSQL check a unique index row by r
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from assocdb.domain.models import TypeSet
 from assocdb.domain.registry import Category, TypeKey, defined_pair
 
-__all__ = ["PRIMARY_INDEX", "flagger", "primary_types"]
+__all__ = ["PRIMARY_INDEX", "flagger", "primary_types", "split_flagged"]
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 PRIMARY_INDEX = "associations_primary"
 """The partial unique index's name (migrations 0006), as storage/unique.py recognises it."""
@@ -35,9 +38,20 @@ def primary_types(from_type: str, to_type: str) -> frozenset[TypeKey]:
     )
 
 
-def flagger(from_type: str, to_type: str) -> _Flag:
-    """``is_primary`` for the type sets of rows from ``from_type`` to ``to_type``."""
-    return _Flag(primary_types(from_type, to_type))
+def flagger(from_type: str, to_type: str) -> _Flag | None:
+    """``is_primary`` for the type sets of rows from ``from_type`` to ``to_type``; None
+    when no row of that direction can have it (most pairs, and every inverse direction),
+    so a bulk write skips the per-row test."""
+    keys = primary_types(from_type, to_type)
+    return _Flag(keys) if keys else None
+
+
+def split_flagged(rows: list[T], flag: int, possible: bool) -> tuple[list[T], list[T]]:
+    """``rows`` without and with the flag at index ``flag``: written in that order, so an
+    old Primary is cleared before a new one is set."""
+    if not possible:
+        return rows, []
+    return [r for r in rows if not r[flag]], [r for r in rows if r[flag]]
 
 
 class _Flag:
@@ -51,8 +65,6 @@ class _Flag:
         self._memo: dict[TypeSet, bool] = {}
 
     def __call__(self, types: TypeSet) -> bool:
-        if not self._keys:
-            return False
         found = self._memo.get(types)
         if found is None:
             found = self._memo[types] = any(k in self._keys for k in types)

@@ -21,7 +21,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
-from assocdb.storage.primary import flagger
+from assocdb.storage.primary import flagger, split_flagged
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks, rollback
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
@@ -241,18 +241,18 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None:
         portal = self._portal
-        forward_flag, backward_flag = flagger(from_type, to_type), flagger(to_type, from_type)
+        fwd, bwd = flagger(from_type, to_type), flagger(to_type, from_type)
 
         def run(conn: sqlite3.Connection) -> None:
             upserts = [e for e in edges if e[2]]
             deletes = [e for e in edges if not e[2]]
             encoded = encode_types  # memoised: a write holds few distinct type sets
             forward = [
-                (portal, from_type, f, to_type, t, encoded(fw), forward_flag(fw))
+                (portal, from_type, f, to_type, t, encoded(fw), bool(fwd and fwd(fw)))
                 for f, t, fw, _ in upserts
             ]
             backward = [
-                (portal, to_type, t, from_type, f, encoded(inv), backward_flag(inv))
+                (portal, to_type, t, from_type, f, encoded(inv), bool(bwd and bwd(inv)))
                 for f, t, _, inv in upserts
             ]
             # Key order: each B-tree page is touched once per run of rows, not at random.
@@ -270,10 +270,12 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
             )
             # Rows without the flag first: the unique index is checked row by row, so an
             # old Primary must be cleared before the new one is set (storage/primary.py).
-            for rows in (forward, backward):
-                conn.executemany(_UPSERT_EDGE, [r for r in rows if not r[6]])
-            for rows in (forward, backward):
-                conn.executemany(_UPSERT_EDGE, [r for r in rows if r[6]])
+            forward, forward_set = split_flagged(forward, 6, fwd is not None)
+            backward, backward_set = split_flagged(backward, 6, bwd is not None)
+            conn.executemany(_UPSERT_EDGE, forward)
+            conn.executemany(_UPSERT_EDGE, backward)
+            if forward_set or backward_set:
+                conn.executemany(_UPSERT_EDGE, forward_set + backward_set)
 
         await self._run(run)
 
