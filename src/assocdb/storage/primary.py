@@ -7,8 +7,10 @@ The flag is set on the row whose type set holds such a type for its own directio
 (``DefinedType.one_per_from``); the inverse row (company → contact 2) is written in the
 same statement batch and carries no flag, so one index on the from side holds both.
 
-Rows are written in the order ``write_order`` gives: an old Primary is cleared before a
-new one is set, because both SQLite and PostgreSQL check a unique index row by row.
+Both SQLite and PostgreSQL check a unique index row by row, so an old Primary must be
+cleared before a new one is set: SQLite writes a record's rows without the flag before its
+flagged ones (keeping key order otherwise); PostgreSQL writes them in two statements
+(``split_flagged``).
 """
 
 from __future__ import annotations

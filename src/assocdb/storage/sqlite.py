@@ -11,7 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from assocdb.domain.clock import now_ms
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
@@ -21,7 +21,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
-from assocdb.storage.primary import flagger, split_flagged
+from assocdb.storage.primary import flagger
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks, rollback
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
@@ -51,6 +51,13 @@ _UPSERT_EDGE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
     " DO UPDATE SET types = excluded.types, is_primary = excluded.is_primary"
 )
+
+
+def _write_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(from_type, from_id, is_primary, to_id) of an edge row for ``_UPSERT_EDGE``."""
+    return (row[1], row[2], row[6], row[4])
+
+
 _DELETE_EDGE = (
     "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
     " AND to_type = ? AND to_id = ?"
@@ -255,8 +262,6 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                 (portal, to_type, t, from_type, f, encoded(inv), bool(bwd and bwd(inv)))
                 for f, t, _, inv in upserts
             ]
-            # Key order: each B-tree page is touched once per run of rows, not at random.
-            backward.sort(key=lambda r: (r[2], r[4]))
             conn.executemany(
                 _DELETE_EDGE,
                 [
@@ -268,14 +273,13 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                     )
                 ],
             )
-            # Rows without the flag first: the unique index is checked row by row, so an
-            # old Primary must be cleared before the new one is set (storage/primary.py).
-            forward, forward_set = split_flagged(forward, 6, fwd is not None)
-            backward, backward_set = split_flagged(backward, 6, bwd is not None)
-            conn.executemany(_UPSERT_EDGE, forward)
-            conn.executemany(_UPSERT_EDGE, backward)
-            if forward_set or backward_set:
-                conn.executemany(_UPSERT_EDGE, forward_set + backward_set)
+            # Key order (each B-tree page is touched once per run of rows, not at random),
+            # except that within one record's rows those without the flag come first: the
+            # unique index is checked row by row and is per record and to-type, so the old
+            # Primary is cleared before the new one is set (storage/primary.py).
+            rows = forward + backward
+            rows.sort(key=_write_order)
+            conn.executemany(_UPSERT_EDGE, rows)
 
         await self._run(run)
 
