@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from assocdb.domain.associations import WritePlan
 from tests.api.test_batch_read import envelope
 from tests.conftest import Api
 
@@ -228,6 +229,28 @@ def test_a_new_primary_moves_from_the_previous_company(api: Api, world: Any) -> 
     assert read(api, token, "contacts", "companies", c[0]) == {
         k[0]: [("HUBSPOT_DEFINED", 279, None)],
         k[1]: [("HUBSPOT_DEFINED", 1, "Primary"), ("HUBSPOT_DEFINED", 279, None)],
+    }
+
+
+def test_a_second_primary_past_the_domain_is_a_409_and_stores_nothing(
+    api: Api, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema's second line (docs/transactions.md): with the write plan's Primary move
+    switched off (a simulated bug), the unique index refuses the write; the client gets a
+    HubSpot-shaped 409, never a 500, and the contact keeps its one Primary."""
+    c, k, token = world["contacts"], world["companies"], world["token"]
+    url = V4.format("contacts", "companies", "create")
+    api.post(url, token, {"inputs": [pair_input(c[0], k[0], spec(1))]})
+    monkeypatch.setattr(WritePlan, "_take_primary", lambda self, pair, key: None)
+
+    response = api.post(url, token, {"inputs": [pair_input(c[0], k[1], spec(1))]})
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["status"], body["category"]) == ("error", "CONFLICT")
+    assert body["subCategory"] == "assocdb.DUPLICATE_PRIMARY"
+    assert read(api, token, "contacts", "companies", c[0]) == {
+        k[0]: [("HUBSPOT_DEFINED", 1, "Primary"), ("HUBSPOT_DEFINED", 279, None)],
     }
 
 

@@ -58,7 +58,12 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("property_history", HISTORY_COLUMNS),
-    ("associations", ("portal_id", "from_type", "from_id", "to_type", "to_id", "types")),
+    # ``is_primary`` is copied as is: the destination's unique index (migrations 0006)
+    # holds one Primary per record and side again.
+    (
+        "associations",
+        ("portal_id", "from_type", "from_id", "to_type", "to_id", "types", "is_primary"),
+    ),
     (
         "labels",
         (

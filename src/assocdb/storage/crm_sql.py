@@ -106,10 +106,6 @@ OBJECT_READ = (
     "SELECT object_id, properties, created_at_ms, updated_at_ms FROM objects"
     " WHERE portal_id = ? AND object_type = ? AND object_id = ?"
 )
-OBJECT_WRITE_PROPERTIES = (
-    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
-    " AND object_type = ? AND object_id = ?"
-)
 ARCHIVED_EXISTS = (
     "SELECT 1 FROM archived_objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
 )

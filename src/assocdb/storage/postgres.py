@@ -41,13 +41,14 @@ from assocdb.storage.postgres_history import PostgresHistory
 from assocdb.storage.postgres_inventory import PostgresInventory
 from assocdb.storage.postgres_labels import PostgresLabels
 from assocdb.storage.postgres_merges import PostgresMerges, PostgresMergeTx
-from assocdb.storage.postgres_objects import PostgresObjects
+from assocdb.storage.postgres_objects import ANY_ID, PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
 from assocdb.storage.postgres_properties import PostgresProperties
 from assocdb.storage.postgres_schemas import PostgresSchemas
 from assocdb.storage.postgres_search import PostgresSearch
 from assocdb.storage.postgres_webhooks import flush_events
+from assocdb.storage.primary import flagger, split_flagged
 from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types, encode_types
 
@@ -65,6 +66,19 @@ CROSS JOIN LATERAL (
 ) a
 ORDER BY r.ord, a.to_id
 """
+_UPSERT_EDGES = (
+    "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types, is_primary)"
+    " SELECT $1, f_type, f_id, t_type, t_id, types, flag FROM unnest($2::text[], $3::bigint[],"
+    " $4::text[], $5::bigint[], $6::text[], $7::boolean[]) AS u(f_type, f_id, t_type, t_id,"
+    " types, flag) ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
+    " DO UPDATE SET types = excluded.types, is_primary = excluded.is_primary"
+)
+_DELETE_EDGES = (
+    "DELETE FROM associations a USING unnest($2::text[], $3::bigint[], $4::text[],"
+    " $5::bigint[]) AS d(f_type, f_id, t_type, t_id) WHERE a.portal_id = $1"
+    " AND a.from_type = d.f_type AND a.from_id = d.f_id AND a.to_type = d.t_type"
+    " AND a.to_id = d.t_id"
+)
 
 
 class PostgresStore(
@@ -85,18 +99,15 @@ class PostgresStore(
     # -- portals and tokens -----------------------------------------------------------
 
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
-        async with self._connection() as conn:
-            try:
-                new_id = await conn.fetchval(
-                    "INSERT INTO portals (portal_id, name, created_at_ms)"
-                    " VALUES (COALESCE($1, nextval('portal_ids')), $2, $3) RETURNING portal_id",
-                    portal_id,
-                    name,
-                    now_ms,
-                )
-            except asyncpg.UniqueViolationError:
-                raise ValidationError(f"Portal {portal_id} already exists.") from None
-        return Portal(int(new_id), name, now_ms)
+        # SQLite numbers a portal without an id itself; here the sequence does.
+        new_id = portal_id
+        if new_id is None:
+            new_id = int(await self.db.fetchval("SELECT nextval('portal_ids')"))
+        try:
+            await self.db.execute(pg(q.CREATE_PORTAL), new_id, name, now_ms)
+        except asyncpg.UniqueViolationError:
+            raise ValidationError(f"Portal {portal_id} already exists.") from None
+        return Portal(new_id, name, now_ms)
 
     async def get_portal(self, portal_id: int) -> Portal | None:
         row = await self.db.fetchrow(pg(q.GET_PORTAL), portal_id)
@@ -187,8 +198,7 @@ class _PostgresTx(PostgresMergeTx, PostgresTxCore):
 
     async def existing_object_ids(self, object_type: str, ids: Sequence[int]) -> set[int]:
         rows = await self._db.fetch(
-            "SELECT object_id FROM objects WHERE portal_id = $1 AND object_type = $2"
-            " AND object_id = ANY($3::bigint[])",
+            pg(q.by_ids("object_id", "objects", ANY_ID)),
             self._portal,
             object_type,
             list(set(ids)),
@@ -232,34 +242,35 @@ class _PostgresTx(PostgresMergeTx, PostgresTxCore):
         upserts = [e for e in edges if e[2]]
         deletes = [e for e in edges if not e[2]]
         portal = self._portal
-        if upserts:
-            # Both directions in one statement, from arrays: one round trip per batch.
-            await self._db.execute(
-                "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id,"
-                " types) SELECT $1, f_type, f_id, t_type, t_id, types FROM unnest("
-                "$2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])"
-                " AS u(f_type, f_id, t_type, t_id, types)"
-                " ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
-                " DO UPDATE SET types = excluded.types",
-                portal,
-                [from_type] * len(upserts) + [to_type] * len(upserts),
-                [e[0] for e in upserts] + [e[1] for e in upserts],
-                [to_type] * len(upserts) + [from_type] * len(upserts),
-                [e[1] for e in upserts] + [e[0] for e in upserts],
-                [encode_types(e[2]) for e in upserts] + [encode_types(e[3]) for e in upserts],
-            )
         if deletes:
             await self._db.execute(
-                "DELETE FROM associations a USING unnest($2::text[], $3::bigint[],"
-                " $4::text[], $5::bigint[]) AS d(f_type, f_id, t_type, t_id)"
-                " WHERE a.portal_id = $1 AND a.from_type = d.f_type AND a.from_id = d.f_id"
-                " AND a.to_type = d.t_type AND a.to_id = d.t_id",
+                _DELETE_EDGES,
                 portal,
                 [from_type] * len(deletes) + [to_type] * len(deletes),
                 [e[0] for e in deletes] + [e[1] for e in deletes],
                 [to_type] * len(deletes) + [from_type] * len(deletes),
                 [e[1] for e in deletes] + [e[0] for e in deletes],
             )
+        if not upserts:
+            return
+        fwd, bwd = flagger(from_type, to_type), flagger(to_type, from_type)
+        rows = [
+            (from_type, f, to_type, t, encode_types(fw), bool(fwd and fwd(fw)))
+            for f, t, fw, _ in upserts
+        ]
+        rows += [
+            (to_type, t, from_type, f, encode_types(inv), bool(bwd and bwd(inv)))
+            for f, t, _, inv in upserts
+        ]
+        # Rows without the flag in a statement before the flagged ones: the unique index is
+        # checked row by row, so an old Primary must be cleared before the new one is set
+        # (storage/primary.py). Most writes have no Primary: one round trip.
+        for group in split_flagged(rows, 5, fwd is not None or bwd is not None):
+            if group:
+                # Both directions in one statement, from arrays: one round trip per group.
+                await self._db.execute(
+                    _UPSERT_EDGES, portal, *(list(column) for column in zip(*group, strict=True))
+                )
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # No row lock: the pair lock (taken shared by every association write) keeps a

@@ -45,6 +45,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InternalClientError,
 )
 
+# Columns that are BOOLEAN here and INTEGER on SQLite (``assocdb copy`` between the two).
+_BOOLEAN_COLUMNS = frozenset({"revoked", "is_primary"})
+
 # Serialises concurrent `migrate` runs from several workers or hosts.
 _MIGRATION_LOCK = 0x6173736F63646221  # "assocdb!"
 
@@ -250,7 +253,7 @@ class PostgresBase:
         self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None:
         # SQLite keeps booleans as integers.
-        flags = [i for i, name in enumerate(columns) if name == "revoked"]
+        flags = [i for i, name in enumerate(columns) if name in _BOOLEAN_COLUMNS]
         if flags:
             rows = [tuple(bool(v) if i in flags else v for i, v in enumerate(r)) for r in rows]
         async with self._connection() as conn, conn.transaction():

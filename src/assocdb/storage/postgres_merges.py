@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from assocdb.domain.history import SOURCE_API, replaced_values
 from assocdb.domain.models import CrmObject
 from assocdb.storage import crm_sql as q
+from assocdb.storage import queries
 from assocdb.storage.postgres_base import PostgresBase, PostgresTxCore
 from assocdb.storage.postgres_history import add_versions, forget_history
 from assocdb.storage.sql import pg
@@ -57,7 +58,7 @@ class PostgresMergeTx(PostgresTxCore):
         versions = [(object_id, replaced_values(current, properties))]
         await add_versions(self._db, key, versions, now_ms, SOURCE_API)
         await self._db.execute(
-            pg(q.OBJECT_WRITE_PROPERTIES),
+            pg(queries.WRITE_PROPERTIES),
             json.dumps(dict(properties)),
             now_ms,
             self._portal,

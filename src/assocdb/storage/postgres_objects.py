@@ -21,6 +21,7 @@ from assocdb.storage.sql import pg
 from assocdb.storage.typesets import decode_types
 
 __all__ = [
+    "ANY_ID",
     "PostgresObjects",
     "archive_objects",
     "create_objects",
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 _COLUMNS = q.OBJECT_COLUMNS
+ANY_ID = "= ANY(?::bigint[])"
+"""``q.by_ids``'s id test on PostgreSQL: one array parameter."""
 
 
 def _object(portal_id: int, object_type: str, row: Sequence[Any]) -> CrmObject:
@@ -48,8 +51,7 @@ async def _delete_edges(
     ``associations``: on a table without fresh statistics that join took more than the
     30 s command timeout for a record with 50,000 associations (bench/webhook_archive.py)."""
     rows = await conn.fetch(
-        "DELETE FROM associations WHERE portal_id = $1 AND from_type = $2 AND from_id = $3"
-        " RETURNING to_type, to_id, types",
+        pg(q.DELETE_EDGES_FROM) + " RETURNING to_type, to_id, types",
         portal_id,
         object_type,
         object_id,
@@ -131,8 +133,7 @@ async def update_objects(
     versions: list[tuple[int, list[tuple[str, str]]]] = []
     for object_id, changes in updates:
         row = await conn.fetchrow(
-            "SELECT properties, created_at_ms FROM objects WHERE portal_id = $1"
-            " AND object_type = $2 AND object_id = $3 FOR UPDATE",
+            pg(q.OBJECT_FOR_UPDATE) + " FOR UPDATE",
             portal_id,
             object_type,
             object_id,
@@ -148,8 +149,7 @@ async def update_objects(
             else:
                 properties[name] = value
         await conn.execute(
-            "UPDATE objects SET properties = $1, updated_at_ms = $2 WHERE portal_id = $3"
-            " AND object_type = $4 AND object_id = $5",
+            pg(q.WRITE_PROPERTIES),
             json.dumps(properties),
             now_ms,
             portal_id,
@@ -180,8 +180,7 @@ async def archive_objects(
     await lock_object_rows(conn, portal_id, [(object_type, i) for i in unique])
     for object_id in unique:
         row = await conn.fetchrow(
-            "DELETE FROM objects WHERE portal_id = $1 AND object_type = $2"
-            " AND object_id = $3 RETURNING properties, created_at_ms, updated_at_ms",
+            pg(q.TAKE_OBJECT),
             portal_id,
             object_type,
             object_id,
@@ -191,12 +190,7 @@ async def archive_objects(
             continue
         if not purge:
             await conn.execute(
-                "INSERT INTO archived_objects (portal_id, object_type, object_id,"
-                " properties, created_at_ms, updated_at_ms, archived_at_ms)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (portal_id,"
-                " object_type, object_id) DO UPDATE SET properties = excluded.properties,"
-                " updated_at_ms = excluded.updated_at_ms,"
-                " archived_at_ms = excluded.archived_at_ms",
+                pg(q.ARCHIVE_OBJECT),
                 portal_id,
                 object_type,
                 object_id,
@@ -233,8 +227,7 @@ class PostgresObjects(PostgresWebhooks):
         self, portal_id: int, object_type: str, ids: Sequence[int]
     ) -> list[CrmObject]:
         rows = await self.read_db.fetch(
-            f"SELECT {_COLUMNS} FROM objects WHERE portal_id = $1 AND object_type = $2"
-            " AND object_id = ANY($3::bigint[]) ORDER BY object_id",
+            pg(q.by_ids(_COLUMNS, "objects", ANY_ID)),
             portal_id,
             object_type,
             sorted(set(ids)),
@@ -257,8 +250,7 @@ class PostgresObjects(PostgresWebhooks):
         self, portal_id: int, object_type: str, ids: Sequence[int]
     ) -> list[tuple[CrmObject, int]]:
         rows = await self.read_db.fetch(
-            f"SELECT {_COLUMNS}, archived_at_ms FROM archived_objects WHERE portal_id = $1"
-            " AND object_type = $2 AND object_id = ANY($3::bigint[]) ORDER BY object_id",
+            pg(q.by_ids(f"{_COLUMNS}, archived_at_ms", "archived_objects", ANY_ID)),
             portal_id,
             object_type,
             sorted(set(ids)),

@@ -7,7 +7,10 @@ __all__ = [
     "ADD_TOKEN",
     "ALLOCATE_OBJECT_IDS",
     "ALLOCATE_TYPE_IDS",
+    "ARCHIVE_OBJECT",
     "COUNT_EDGES",
+    "CREATE_PORTAL",
+    "DELETE_EDGES_FROM",
     "DELETE_LABEL",
     "DELETE_LIMIT",
     "DELETE_OBJECT",
@@ -23,6 +26,7 @@ __all__ = [
     "LIST_OBJECTS",
     "LIST_RATE_LIMITS",
     "OBJECT_COLUMNS",
+    "OBJECT_FOR_UPDATE",
     "RESET_COUNTERS",
     "REVOKE_TOKEN",
     "SCAN_EDGES",
@@ -31,9 +35,12 @@ __all__ = [
     "SELECT_LABELS",
     "SELECT_LIMITS",
     "SET_RATE_LIMIT",
+    "TAKE_OBJECT",
     "TYPE_IN_USE",
     "UPDATE_LABEL",
     "UPSERT_LIMIT",
+    "WRITE_PROPERTIES",
+    "by_ids",
 ]
 
 LABEL_COLUMNS = "from_type, to_type, category, type_id, name, label, inverse_type_id"
@@ -89,7 +96,47 @@ INSERT_OBJECT = (
     " updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)"
 )
 DELETE_OBJECT = "DELETE FROM objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
+# The record an update reads; PostgreSQL appends `` FOR UPDATE`` (SQLite's ``BEGIN
+# IMMEDIATE`` already holds every row).
+OBJECT_FOR_UPDATE = (
+    "SELECT properties, created_at_ms FROM objects WHERE portal_id = ? AND object_type = ?"
+    " AND object_id = ?"
+)
+WRITE_PROPERTIES = (
+    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
+    " AND object_type = ? AND object_id = ?"
+)
+# Archive: the live row goes, its values come back for ``archived_objects``.
+TAKE_OBJECT = (
+    "DELETE FROM objects WHERE portal_id = ? AND object_type = ? AND object_id = ?"
+    " RETURNING properties, created_at_ms, updated_at_ms"
+)
+ARCHIVE_OBJECT = (
+    "INSERT INTO archived_objects (portal_id, object_type, object_id, properties,"
+    " created_at_ms, updated_at_ms, archived_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (portal_id, object_type, object_id) DO UPDATE SET"
+    " properties = excluded.properties, created_at_ms = excluded.created_at_ms,"
+    " updated_at_ms = excluded.updated_at_ms, archived_at_ms = excluded.archived_at_ms"
+)
+# Every edge row from a record (its inverse rows are deleted by the driver's own query).
+DELETE_EDGES_FROM = "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
 
+
+def by_ids(columns: str, table: str, ids: str) -> str:
+    """Rows of ``table`` (``objects``, ``archived_objects``) of one portal and object type
+    whose ``object_id`` passes ``ids``, the driver's test for a list of ids: ``IN (?, …)``
+    on SQLite, ``= ANY(?::bigint[])`` on PostgreSQL (one array parameter)."""
+    return (
+        f"SELECT {columns} FROM {table} WHERE portal_id = ? AND object_type = ?"
+        f" AND object_id {ids} ORDER BY object_id"
+    )
+
+
+# A portal id of None: SQLite allocates the next rowid; PostgreSQL's driver takes one from
+# the ``portal_ids`` sequence first.
+CREATE_PORTAL = (
+    "INSERT INTO portals (portal_id, name, created_at_ms) VALUES (?, ?, ?) RETURNING portal_id"
+)
 GET_PORTAL = "SELECT portal_id, name, created_at_ms FROM portals WHERE portal_id = ?"
 ADD_TOKEN = (
     "INSERT INTO tokens (token_hash, portal_id, scopes, created_at_ms, expires_at_ms, revoked)"

@@ -11,7 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from assocdb.domain.clock import now_ms
 from assocdb.domain.history import SOURCE_API
@@ -28,6 +28,7 @@ from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage import sqlite_labels as labels
 from assocdb.storage import sqlite_objects as objects
+from assocdb.storage.primary import flagger
 from assocdb.storage.sqlite_base import INLINE_READ_ROWS, SQLiteBase, SQLiteTxCore, chunks, rollback
 from assocdb.storage.sqlite_explorer import SQLiteExplorer
 from assocdb.storage.sqlite_harness import SQLiteHarness
@@ -53,6 +54,22 @@ _READ_PAGE = (
     " WHERE portal_id = ? AND from_type = ? AND from_id = ? AND to_type = ? AND to_id > ?"
     " ORDER BY to_id LIMIT ?"
 )
+_UPSERT_EDGE = (
+    "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types, is_primary)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, from_type, from_id, to_type, to_id)"
+    " DO UPDATE SET types = excluded.types, is_primary = excluded.is_primary"
+)
+
+
+def _write_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(from_type, from_id, is_primary, to_id) of an edge row for ``_UPSERT_EDGE``."""
+    return (row[1], row[2], row[6], row[4])
+
+
+_DELETE_EDGE = (
+    "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
+    " AND to_type = ? AND to_id = ?"
+)
 
 
 class SQLiteStore(
@@ -75,15 +92,10 @@ class SQLiteStore(
     async def create_portal(self, portal_id: int | None, name: str, now_ms: int) -> Portal:
         def run(conn: sqlite3.Connection) -> Portal:
             try:
-                cur = conn.execute(
-                    "INSERT INTO portals (portal_id, name, created_at_ms) VALUES (?, ?, ?)",
-                    (portal_id, name, now_ms),
-                )
+                (new_id,) = conn.execute(q.CREATE_PORTAL, (portal_id, name, now_ms)).fetchone()
             except sqlite3.IntegrityError:
                 raise ValidationError(f"Portal {portal_id} already exists.") from None
-            new_id = portal_id if portal_id is not None else cur.lastrowid
-            assert new_id is not None
-            return Portal(new_id, name, now_ms)
+            return Portal(int(new_id), name, now_ms)
 
         return await self._write_tx(run)
 
@@ -214,17 +226,11 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
             found: set[int] = set()
             for chunk in chunks(list(set(ids)), 500):
                 marks = ",".join("?" * len(chunk))
-                found.update(
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT object_id FROM objects WHERE portal_id = ? AND object_type = ?"
-                        f" AND object_id IN ({marks})",
-                        (portal, object_type, *chunk),
-                    )
-                )
+                query = q.by_ids("object_id", "objects", f"IN ({marks})")
+                found.update(r[0] for r in conn.execute(query, (portal, object_type, *chunk)))
             return found
 
-        return await self._write(run)
+        return await self._run(run)
 
     async def get_pairs(
         self, from_type: str, to_type: str, pairs: Sequence[tuple[int, int]]
@@ -265,30 +271,22 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
 
     async def put_pairs(self, from_type: str, to_type: str, edges: Sequence[EdgeWrite]) -> None:
         portal = self._portal
+        fwd, bwd = flagger(from_type, to_type), flagger(to_type, from_type)
 
         def run(conn: sqlite3.Connection) -> None:
-            upsert = (
-                "INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, types)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, from_type, from_id, to_type,"
-                " to_id) DO UPDATE SET types = excluded.types"
-            )
-            delete = (
-                "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?"
-                " AND to_type = ? AND to_id = ?"
-            )
             upserts = [e for e in edges if e[2]]
             deletes = [e for e in edges if not e[2]]
             encoded = encode_types  # memoised: a write holds few distinct type sets
-            forward = [(portal, from_type, f, to_type, t, encoded(fw)) for f, t, fw, _ in upserts]
-            backward = [
-                (portal, to_type, t, from_type, f, encoded(inv)) for f, t, _, inv in upserts
+            forward = [
+                (portal, from_type, f, to_type, t, encoded(fw), bool(fwd and fwd(fw)))
+                for f, t, fw, _ in upserts
             ]
-            # Key order: each B-tree page is touched once per run of rows, not at random.
-            backward.sort(key=lambda r: (r[2], r[4]))
-            conn.executemany(upsert, forward)
-            conn.executemany(upsert, backward)
+            backward = [
+                (portal, to_type, t, from_type, f, encoded(inv), bool(bwd and bwd(inv)))
+                for f, t, _, inv in upserts
+            ]
             conn.executemany(
-                delete,
+                _DELETE_EDGE,
                 [
                     row
                     for f, t, _, _ in deletes
@@ -298,8 +296,15 @@ class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
                     )
                 ],
             )
+            # Key order (each B-tree page is touched once per run of rows, not at random),
+            # except that within one record's rows those without the flag come first: the
+            # unique index is checked row by row and is per record and to-type, so the old
+            # Primary is cleared before the new one is set (storage/primary.py).
+            rows = forward + backward
+            rows.sort(key=_write_order)
+            conn.executemany(_UPSERT_EDGE, rows)
 
-        await self._write(run)
+        await self._run(run)
 
     async def labels_for_write(self, from_type: str, to_type: str) -> list[LabelDef]:
         # On the writer connection inside BEGIN IMMEDIATE: no label can change meanwhile.

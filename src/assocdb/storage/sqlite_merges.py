@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from assocdb.domain.history import SOURCE_API, replaced_values
 from assocdb.domain.models import CrmObject
 from assocdb.storage import crm_sql as q
+from assocdb.storage import queries
 from assocdb.storage.sqlite_base import SQLiteBase, SQLiteTxCore
 from assocdb.storage.sqlite_history import add_versions, forget_history
 
@@ -72,7 +73,7 @@ class SQLiteMergeTx(SQLiteTxCore):
         def run(conn: sqlite3.Connection) -> None:
             row = conn.execute(q.OBJECT_READ, (*key, object_id)).fetchone()
             current: dict[str, str] = json.loads(row[1]) if row else {}
-            conn.execute(q.OBJECT_WRITE_PROPERTIES, args)
+            conn.execute(queries.WRITE_PROPERTIES, args)
             # The primary's new values are versions like any API write [inferred].
             versions = [(object_id, replaced_values(current, properties))]
             add_versions(conn, key, versions, now_ms, SOURCE_API)

@@ -43,13 +43,7 @@ def _by_ids(
     rows: list[tuple[Any, ...]] = []
     for chunk in chunks(sorted(set(ids)), 500):
         marks = ",".join("?" * len(chunk))
-        rows.extend(
-            conn.execute(
-                f"SELECT {columns} FROM {table} WHERE portal_id = ? AND object_type = ?"
-                f" AND object_id IN ({marks}) ORDER BY object_id",
-                (*key, *chunk),
-            )
-        )
+        rows.extend(conn.execute(q.by_ids(columns, table, f"IN ({marks})"), (*key, *chunk)))
     return rows
 
 
@@ -69,10 +63,7 @@ def _delete_edges(
         " AND to_type = ? AND to_id = ?",
         [(portal_id, to_type, to_id, object_type, object_id) for to_type, to_id, _ in edges],
     )
-    conn.execute(
-        "DELETE FROM associations WHERE portal_id = ? AND from_type = ? AND from_id = ?",
-        (portal_id, object_type, object_id),
-    )
+    conn.execute(q.DELETE_EDGES_FROM, (portal_id, object_type, object_id))
     return edges
 
 
@@ -127,11 +118,7 @@ def update_objects(
     updated: list[UpdatedRecord] = []
     versions: list[tuple[int, list[tuple[str, str]]]] = []
     for object_id, changes in updates:
-        row = conn.execute(
-            "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
-            " AND object_type = ? AND object_id = ?",
-            (portal_id, object_type, object_id),
-        ).fetchone()
+        row = conn.execute(q.OBJECT_FOR_UPDATE, (portal_id, object_type, object_id)).fetchone()
         if row is None:
             continue
         before: dict[str, str] = json.loads(row[0])
@@ -143,8 +130,7 @@ def update_objects(
             else:
                 properties[name] = value
         conn.execute(
-            "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
-            " AND object_type = ? AND object_id = ?",
+            q.WRITE_PROPERTIES,
             (json.dumps(properties), now_ms, portal_id, object_type, object_id),
         )
         record = CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
@@ -167,21 +153,12 @@ def archive_objects(
     result = ArchivedRecords([], [])
     key = (portal_id, object_type)
     for object_id in dict.fromkeys(ids):
-        row = conn.execute(
-            "DELETE FROM objects WHERE portal_id = ? AND object_type = ?"
-            " AND object_id = ? RETURNING properties, created_at_ms, updated_at_ms",
-            (*key, object_id),
-        ).fetchone()
+        row = conn.execute(q.TAKE_OBJECT, (*key, object_id)).fetchone()
         edges = _delete_edges(conn, portal_id, object_type, object_id)
         if row is None:
             continue
         if not purge:
-            conn.execute(
-                "INSERT OR REPLACE INTO archived_objects (portal_id, object_type,"
-                " object_id, properties, created_at_ms, updated_at_ms, archived_at_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*key, object_id, *row, now_ms),
-            )
+            conn.execute(q.ARCHIVE_OBJECT, (*key, object_id, *row, now_ms))
         else:  # purged: nothing can restore it, so its history goes too
             forget_history(conn, key, [object_id])
         result.ids.append(object_id)
