@@ -128,3 +128,25 @@ SCHEMA_UPDATE = (
 SCHEMA_DELETE = "DELETE FROM custom_schemas WHERE portal_id = ? AND type_id = ?"
 SCHEMA_BASE = 1_000_000
 """Custom type ids of a portal are ``2-1000001``, ``2-1000002``… (HubSpot's are 7+ digits)."""
+
+# -- record writes' checks inside the unit of work (storage/*_recordtx.py) -------------------
+
+# The live records that hold one of these values of a property (the search index keeps
+# values lower-cased in ``value_key``): pipelines or stages still in use.
+VALUES_IN_USE = (
+    "SELECT DISTINCT value_key FROM search_values WHERE portal_id = ? AND object_type = ?"
+    " AND name = ? AND value_key IN ({marks})"
+)
+ACTIVE_OWNERS = (
+    "SELECT owner_id FROM owners WHERE portal_id = ? AND archived = 0 AND owner_id IN ({marks})"
+)
+
+
+def marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def pipelines_lock_key(schema: str | None, portal_id: int, object_type: str) -> str:
+    """The advisory lock of a portal's pipelines of one type (PostgreSQL): record writes
+    that set a pipeline or stage take it shared, pipeline changes exclusive."""
+    return f"assocdb-pipelines|{schema or ''}|{portal_id}|{object_type}"

@@ -10,14 +10,14 @@ from typing import Any
 import asyncpg
 
 from assocdb.domain.models import CrmObject, LabelDef
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.webhooks import EventSink, object_changes
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage.postgres_base import lock_object_rows
 from assocdb.storage.postgres_webhooks import PostgresWebhooks, flush_events
 from assocdb.storage.sql import pg
 
-__all__ = ["PostgresObjects", "create_objects", "purge_objects"]
+__all__ = ["PostgresObjects", "create_objects", "purge_objects", "update_objects"]
 
 _COLUMNS = q.OBJECT_COLUMNS
 
@@ -89,6 +89,50 @@ async def purge_objects(
     for object_id in dict.fromkeys(ids):
         await conn.execute(pg(q.DELETE_OBJECT), portal_id, object_type, object_id)
         await _delete_edges(conn, portal_id, object_type, object_id)
+
+
+async def update_objects(
+    conn: Any,
+    portal_id: int,
+    object_type: str,
+    updates: Sequence[tuple[int, Mapping[str, str | None]]],
+    now_ms: int,
+    sink: EventSink | None,
+) -> list[CrmObject]:
+    """Merge property changes into live records (None removes a property), inside the
+    caller's transaction, each record locked (``FOR UPDATE``) before it is read; the
+    records that exist, updated. Each update adds its webhook event to ``sink``."""
+    updated: list[CrmObject] = []
+    for object_id, changes in updates:
+        row = await conn.fetchrow(
+            "SELECT properties, created_at_ms FROM objects WHERE portal_id = $1"
+            " AND object_type = $2 AND object_id = $3 FOR UPDATE",
+            portal_id,
+            object_type,
+            object_id,
+        )
+        if row is None:
+            continue
+        properties: dict[str, str] = json.loads(row[0])
+        if sink is not None:
+            changed = {k: v for k, v in changes.items() if properties.get(k) != v}
+            object_changes(sink, object_type, object_id, "update", now_ms, changed)
+        for name, value in changes.items():
+            if value is None:
+                properties.pop(name, None)
+            else:
+                properties[name] = value
+        await conn.execute(
+            "UPDATE objects SET properties = $1, updated_at_ms = $2 WHERE portal_id = $3"
+            " AND object_type = $4 AND object_id = $5",
+            json.dumps(properties),
+            now_ms,
+            portal_id,
+            object_type,
+            object_id,
+        )
+        updated.append(CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms))
+    return updated
 
 
 class PostgresObjects(PostgresWebhooks):
@@ -166,40 +210,9 @@ class PostgresObjects(PostgresWebhooks):
         updates: Sequence[tuple[int, Mapping[str, str | None]]],
         now_ms: int,
     ) -> list[CrmObject]:
-        updated: list[CrmObject] = []
         sink = await self.sinks.sink(portal_id)
         async with self._connection() as conn, conn.transaction():
-            for object_id, changes in updates:
-                row = await conn.fetchrow(
-                    "SELECT properties, created_at_ms FROM objects WHERE portal_id = $1"
-                    " AND object_type = $2 AND object_id = $3 FOR UPDATE",
-                    portal_id,
-                    object_type,
-                    object_id,
-                )
-                if row is None:
-                    continue
-                properties: dict[str, str] = json.loads(row[0])
-                if sink is not None:  # webhooks: until object writes run on StoreTx
-                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
-                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
-                for name, value in changes.items():
-                    if value is None:
-                        properties.pop(name, None)
-                    else:
-                        properties[name] = value
-                await conn.execute(
-                    "UPDATE objects SET properties = $1, updated_at_ms = $2 WHERE portal_id = $3"
-                    " AND object_type = $4 AND object_id = $5",
-                    json.dumps(properties),
-                    now_ms,
-                    portal_id,
-                    object_type,
-                    object_id,
-                )
-                updated.append(
-                    CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
-                )
+            updated = await update_objects(conn, portal_id, object_type, updates, now_ms, sink)
             await flush_events(conn, sink, now_ms)
         self.sinks.committed(sink)
         return updated

@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assocdb.domain.models import CrmObject, LabelDef
-from assocdb.domain.webhooks import object_changes
+from assocdb.domain.webhooks import EventSink, object_changes
 from assocdb.errors import ValidationError
 from assocdb.storage import queries as q
 from assocdb.storage.sqlite_base import chunks
 from assocdb.storage.sqlite_webhooks import SQLiteWebhooks, flush_events
 
-__all__ = ["SQLiteObjects", "create_objects", "purge_objects"]
+__all__ = ["SQLiteObjects", "create_objects", "purge_objects", "update_objects"]
 
 _COLUMNS = q.OBJECT_COLUMNS
 _INLINE_IDS = 10
@@ -97,6 +97,44 @@ def purge_objects(
         _delete_edges(conn, portal_id, object_type, object_id)
 
 
+def update_objects(
+    conn: sqlite3.Connection,
+    portal_id: int,
+    object_type: str,
+    updates: Sequence[tuple[int, Mapping[str, str | None]]],
+    now_ms: int,
+    sink: EventSink | None,
+) -> list[CrmObject]:
+    """Merge property changes into live records (None removes a property), inside the
+    caller's write transaction; the records that exist, updated. Each update adds its
+    webhook event to ``sink``."""
+    updated: list[CrmObject] = []
+    for object_id, changes in updates:
+        row = conn.execute(
+            "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
+            " AND object_type = ? AND object_id = ?",
+            (portal_id, object_type, object_id),
+        ).fetchone()
+        if row is None:
+            continue
+        properties: dict[str, str] = json.loads(row[0])
+        if sink is not None:
+            changed = {k: v for k, v in changes.items() if properties.get(k) != v}
+            object_changes(sink, object_type, object_id, "update", now_ms, changed)
+        for name, value in changes.items():
+            if value is None:
+                properties.pop(name, None)
+            else:
+                properties[name] = value
+        conn.execute(
+            "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
+            " AND object_type = ? AND object_id = ?",
+            (json.dumps(properties), now_ms, portal_id, object_type, object_id),
+        )
+        updated.append(CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms))
+    return updated
+
+
 class SQLiteObjects(SQLiteWebhooks):
     # -- objects ----------------------------------------------------------------------
 
@@ -172,32 +210,7 @@ class SQLiteObjects(SQLiteWebhooks):
         sink = await self.sinks.sink(portal_id)
 
         def run(conn: sqlite3.Connection) -> list[CrmObject]:
-            updated: list[CrmObject] = []
-            for object_id, changes in updates:
-                row = conn.execute(
-                    "SELECT properties, created_at_ms FROM objects WHERE portal_id = ?"
-                    " AND object_type = ? AND object_id = ?",
-                    (portal_id, object_type, object_id),
-                ).fetchone()
-                if row is None:
-                    continue
-                properties: dict[str, str] = json.loads(row[0])
-                if sink is not None:  # webhooks: until object writes run on StoreTx
-                    changed = {k: v for k, v in changes.items() if properties.get(k) != v}
-                    object_changes(sink, object_type, object_id, "update", now_ms, changed)
-                for name, value in changes.items():
-                    if value is None:
-                        properties.pop(name, None)
-                    else:
-                        properties[name] = value
-                conn.execute(
-                    "UPDATE objects SET properties = ?, updated_at_ms = ? WHERE portal_id = ?"
-                    " AND object_type = ? AND object_id = ?",
-                    (json.dumps(properties), now_ms, portal_id, object_type, object_id),
-                )
-                updated.append(
-                    CrmObject(portal_id, object_type, object_id, properties, row[1], now_ms)
-                )
+            updated = update_objects(conn, portal_id, object_type, updates, now_ms, sink)
             flush_events(conn, sink, now_ms)
             return updated
 

@@ -6,8 +6,7 @@ import sqlite3
 
 import msgspec
 
-from assocdb.domain.pipelines import Changes, Pipeline
-from assocdb.errors import ValidationError
+from assocdb.domain.pipelines import Pipeline
 from assocdb.storage import crm_sql as q
 from assocdb.storage.sqlite_base import SQLiteBase
 
@@ -34,30 +33,3 @@ class SQLitePipelines(SQLiteBase):
             return [decode_pipeline(r[0]) for r in rows]
 
         return await self._read(run)
-
-    async def change_pipelines(
-        self, portal_id: int, object_type: str, initial: list[Pipeline], change: Changes
-    ) -> list[Pipeline]:
-        def run(conn: sqlite3.Connection) -> list[Pipeline]:
-            if conn.execute(q.PORTAL_EXISTS, (portal_id,)).fetchone() is None:
-                raise ValidationError(f"Portal {portal_id} does not exist.")
-            fresh = conn.execute(
-                q.COUNTER_INIT, (portal_id, q.pipelines_mark(object_type), 0)
-            ).rowcount
-            current = (
-                initial
-                if fresh
-                else [
-                    decode_pipeline(r[0])
-                    for r in conn.execute(q.PIPELINES_READ, (portal_id, object_type))
-                ]
-            )
-            changed = change(current)
-            conn.execute(q.PIPELINES_DELETE, (portal_id, object_type))
-            conn.executemany(
-                q.PIPELINES_INSERT,
-                [(portal_id, object_type, p.pipeline_id, encode_pipeline(p)) for p in changed],
-            )
-            return changed
-
-        return await self._write_tx(run)
