@@ -334,7 +334,7 @@ def test_writes_that_touch_no_checked_property_skip_the_check(api: Api, token: s
     that set none of the pipeline, stage and owner properties."""
     seen: list[int] = []
 
-    async def spy(portal_id: int, object_type: Any, writes: Any) -> None:
+    async def spy(tx: Any, object_type: Any, writes: Any) -> None:
         seen.append(len(writes))
 
     api.services.objects.record_checks.append(spy)
@@ -352,3 +352,98 @@ def test_writes_that_touch_no_checked_property_skip_the_check(api: Api, token: s
         headers=_auth(token),
     )
     assert seen == [1]
+
+
+def _deal(api: Api, token: str, properties: dict[str, str]) -> str:
+    made = api.post("/crm/v3/objects/deals", token, {"properties": properties})
+    assert made.status_code == 201, made.json()
+    return str(made.json()["id"])
+
+
+def test_deletes_check_records_only_when_asked(api: Api, token: str) -> None:
+    """HubSpot's v3 deletes keep records in a deleted stage unless the reference check is
+    asked for (``validateReferencesBeforeDelete``/``validateDealStageUsagesBeforeDelete``,
+    "default: false" on v3; https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/pipelines/delete-crm-v3-pipelines-objectType-pipelineId)."""
+    made = api.post(
+        DEALS,
+        token,
+        {
+            "label": "Renewals",
+            "displayOrder": 1,
+            "pipelineId": "renewals",
+            "stages": [
+                {
+                    "label": "Open",
+                    "displayOrder": 0,
+                    "stageId": "r-open",
+                    "metadata": {"probability": "0.5"},
+                },
+                {
+                    "label": "Won",
+                    "displayOrder": 1,
+                    "stageId": "r-won",
+                    "metadata": {"probability": "1.0", "isClosed": "true"},
+                },
+                {
+                    "label": "Lost",
+                    "displayOrder": 2,
+                    "stageId": "r-lost",
+                    "metadata": {"probability": "0.0", "isClosed": "true"},
+                },
+            ],
+        },
+    )
+    assert made.status_code == 201, made.json()
+    deal_id = _deal(api, token, {"pipeline": "renewals", "dealstage": "r-open"})
+    check = "?validateDealStageUsagesBeforeDelete=true"
+    auth = _auth(token)
+
+    refused = api.client.delete(f"{DEALS}/renewals/stages/r-open{check}", headers=auth)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["category"] == "VALIDATION_ERROR"
+    assert body["subCategory"] == "PIPELINE_IN_USE"
+    assert body["context"] == {"id": ["r-open"]}
+    # A stage nobody is in goes; the pipeline with the deal stays, under either name.
+    gone = api.client.delete(f"{DEALS}/renewals/stages/r-lost{check}", headers=auth)
+    assert gone.status_code == 204
+    for name in ("validateReferencesBeforeDelete", "validateDealStageUsagesBeforeDelete"):
+        kept = api.client.delete(f"{DEALS}/renewals?{name}=TRUE", headers=auth)
+        assert kept.status_code == 400
+        assert kept.json()["context"] == {"id": ["renewals", "r-open"]}
+    bad = api.client.delete(f"{DEALS}/renewals?validateReferencesBeforeDelete=yes", headers=auth)
+    assert bad.status_code == 400
+    assert bad.json()["context"] == {"validateReferencesBeforeDelete": ["yes"]}
+    # PUT dropping the deal's stage is a delete of that stage too.
+    put = api.client.put(
+        f"{DEALS}/renewals{check}",
+        json={
+            "label": "Renewals",
+            "displayOrder": 1,
+            "stages": [
+                {
+                    "label": "Won",
+                    "displayOrder": 0,
+                    "stageId": "r-won",
+                    "metadata": {"probability": "1.0"},
+                }
+            ],
+        },
+        headers=auth,
+    )
+    assert put.status_code == 400
+    assert put.json()["context"] == {"id": ["r-open"]}
+
+    # The deal moves on: the stage is free.
+    moved = api.client.patch(
+        f"/crm/v3/objects/deals/{deal_id}",
+        json={"properties": {"dealstage": "r-won"}},
+        headers=auth,
+    )
+    assert moved.status_code == 200
+    assert (
+        api.client.delete(f"{DEALS}/renewals/stages/r-open{check}", headers=auth).status_code == 204
+    )
+    # Without the flag (v3's default) the delete goes even with a deal in it.
+    assert api.client.delete(f"{DEALS}/renewals", headers=auth).status_code == 204
+    assert api.get(f"{DEALS}/renewals", token).status_code == 404
