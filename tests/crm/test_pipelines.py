@@ -447,3 +447,102 @@ def test_deletes_check_records_only_when_asked(api: Api, token: str) -> None:
     # Without the flag (v3's default) the delete goes even with a deal in it.
     assert api.client.delete(f"{DEALS}/renewals", headers=auth).status_code == 204
     assert api.get(f"{DEALS}/renewals", token).status_code == 404
+
+
+def _audit(api: Api, token: str, path: str) -> list[dict[str, Any]]:
+    found = api.get(f"{path}/audit", token)
+    assert found.status_code == 200, found.json()
+    entries: list[dict[str, Any]] = found.json()["results"]
+    for entry in entries:
+        assert entry["portalId"] == 1
+        assert entry["timestamp"].endswith("Z")
+        assert set(entry) == {
+            "action",
+            "identifier",
+            "portalId",
+            "timestamp",
+            "message",
+            "rawObject",
+        }
+    return entries
+
+
+def test_audits_record_every_pipeline_and_stage_change(api: Api, token: str) -> None:
+    """``GET …/{pipelineId}/audit`` and ``…/stages/{stageId}/audit``: newest first, one
+    entry per change, written with the change."""
+    assert _audit(api, token, f"{DEALS}/default") == []
+    made = api.post(
+        DEALS,
+        token,
+        {
+            "label": "Audited",
+            "displayOrder": 2,
+            "pipelineId": "audited",
+            "stages": [
+                {
+                    "label": "A",
+                    "displayOrder": 0,
+                    "stageId": "au-a",
+                    "metadata": {"probability": "0.1"},
+                },
+                {
+                    "label": "B",
+                    "displayOrder": 1,
+                    "stageId": "au-b",
+                    "metadata": {"probability": "0.9"},
+                },
+            ],
+        },
+    )
+    assert made.status_code == 201
+    auth = _auth(token)
+    renamed = api.client.patch(f"{DEALS}/audited/stages/au-a", json={"label": "A2"}, headers=auth)
+    assert renamed.status_code == 200
+    assert api.client.delete(f"{DEALS}/audited/stages/au-b", headers=auth).status_code == 204
+    # A refused change writes no audit entry.
+    refused = api.post(
+        DEALS,
+        token,
+        {
+            "label": "Audited",
+            "displayOrder": 0,
+            "stages": [{"label": "X", "displayOrder": 0, "metadata": {"probability": "0.1"}}],
+        },
+    )
+    assert refused.status_code == 400
+
+    stage_a = _audit(api, token, f"{DEALS}/audited/stages/au-a")
+    assert [e["action"] for e in stage_a] == ["UPDATE", "CREATE"]
+    assert stage_a[0]["rawObject"] == {
+        "id": "au-a",
+        "label": "A2",
+        "displayOrder": 0,
+        "archived": False,
+        "metadata": {"probability": "0.1", "isClosed": "false"},
+    }
+    assert stage_a[1]["rawObject"]["label"] == "A"
+    stage_b = _audit(api, token, f"{DEALS}/audited/stages/au-b")
+    assert [e["action"] for e in stage_b] == ["DELETE", "CREATE"]
+    assert stage_b[0]["rawObject"]["archived"] is True
+    pipeline = _audit(api, token, f"{DEALS}/audited")
+    assert [e["action"] for e in pipeline] == ["UPDATE", "UPDATE", "CREATE"]
+    assert pipeline[-1]["rawObject"] == {
+        "id": "audited",
+        "label": "Audited",
+        "displayOrder": 2,
+        "archived": False,
+    }
+    identifiers = [int(e["identifier"]) for e in pipeline + stage_a + stage_b]
+    assert len(set(identifiers)) == len(identifiers)
+    assert [int(e["identifier"]) for e in pipeline] == sorted(
+        (int(e["identifier"]) for e in pipeline), reverse=True
+    )
+
+    missing = api.get(f"{DEALS}/nope/audit", token)
+    assert missing.status_code == 404
+    assert missing.json()["category"] == "OBJECT_NOT_FOUND"
+    no_stage = api.get(f"{DEALS}/audited/stages/nope/audit", token)
+    assert no_stage.status_code == 404
+    tickets = api.get("/crm/v3/pipelines/tickets/0/stages/1/audit", token)
+    assert tickets.status_code == 200
+    assert tickets.json() == {"results": []}

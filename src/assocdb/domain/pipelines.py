@@ -44,6 +44,24 @@ MAX_LABEL = 250
 
 Changes = Callable[[list["Pipeline"]], list["Pipeline"]]
 
+MAX_AUDITS = 1000
+"""Audit entries one read returns, newest first: HubSpot's audit endpoints have no paging
+(https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/get-pipelines-audit),
+so the list is bounded here [inferred]."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """One change of a pipeline (``stage_id`` "") or of a stage, as the audit endpoints
+    return it. ``raw`` is the pipeline or stage after the change (HubSpot's ``rawObject``)."""
+
+    seq: int
+    pipeline_id: str
+    stage_id: str
+    action: str
+    at_ms: int
+    raw: dict[str, object]
+
 
 @dataclass(frozen=True, slots=True)
 class Stage:
@@ -103,6 +121,12 @@ class PipelineStore(Protocol):
     async def read_pipelines(self, portal_id: int, object_type: str) -> list[Pipeline] | None:
         """Every pipeline of the type (archived too); None until the portal first changed
         them (it then has the defaults)."""
+        ...
+
+    async def read_pipeline_audits(
+        self, portal_id: int, object_type: str, pipeline_id: str, stage_id: str, limit: int
+    ) -> list[Audit]:
+        """The newest ``limit`` audit entries of a pipeline (``stage_id`` "") or a stage."""
         ...
 
 
@@ -313,7 +337,24 @@ class PipelineService:
             if validate:
                 await _check_unused(tx, object_type, current, changed)
             await tx.store_pipelines(type_id, changed)
+            # The audit commits with the change, or not at all.
+            await tx.add_pipeline_audits(type_id, audits(current, changed, now_ms()))
         return changed
+
+    async def audit(
+        self, portal_id: int, object_type: ObjectType, pipeline_id: str, stage_id: str = ""
+    ) -> list[Audit]:
+        """A pipeline's audit, or one of its stages' (archived ones too: their deletion is
+        part of it); 404 for a pipeline or stage that never existed."""
+        every = await self._all(portal_id, object_type)
+        pipeline = next((p for p in every if p.pipeline_id == pipeline_id), None)
+        if pipeline is None:
+            raise _not_found("pipeline", pipeline_id)
+        if stage_id and not any(s.stage_id == stage_id for s in pipeline.stages):
+            raise _not_found("stage", stage_id)
+        return await self.store.read_pipeline_audits(
+            portal_id, object_type.type_id, pipeline_id, stage_id, MAX_AUDITS
+        )
 
     # -- pipelines ----------------------------------------------------------------------
 
@@ -601,6 +642,71 @@ CHECKED_PROPERTIES = frozenset(
     {"hubspot_owner_id", *(name for pair in _PIPELINE_FIELDS.values() for name in pair)}
 )
 """Every property ``check_records`` looks at."""
+
+
+def _pipeline_raw(p: Pipeline) -> dict[str, object]:
+    return {
+        "id": p.pipeline_id,
+        "label": p.label,
+        "displayOrder": p.display_order,
+        "archived": p.archived,
+    }
+
+
+def _stage_raw(s: Stage) -> dict[str, object]:
+    return {
+        "id": s.stage_id,
+        "label": s.label,
+        "displayOrder": s.display_order,
+        "metadata": dict(s.metadata),
+        "archived": s.archived,
+    }
+
+
+def _action(before_live: bool | None, after_live: bool, changed: bool) -> str | None:
+    """CREATE, UPDATE or DELETE (archive) from the state before (None: did not exist)
+    and after [inferred: HubSpot documents ``action`` as a string without its values]."""
+    if before_live is None:
+        return "CREATE" if after_live else None
+    if before_live and not after_live:
+        return "DELETE"
+    if not before_live and after_live:
+        return "CREATE"  # a restored pipeline or stage
+    return "UPDATE" if changed and after_live else None
+
+
+def audits(before: Sequence[Pipeline], after: Sequence[Pipeline], at_ms: int) -> list[Audit]:
+    """The audit entries of one change: every pipeline and stage that it created, changed
+    or deleted (``seq`` is given by storage)."""
+    old = {p.pipeline_id: p for p in before}
+    entries: list[Audit] = []
+    for new in after:
+        prev = old.get(new.pipeline_id)
+        head = _pipeline_raw(new)
+        action = _action(
+            None if prev is None else not prev.archived,
+            not new.archived,
+            prev is not None and (prev != new),
+        )
+        if action is not None:
+            entries.append(Audit(0, new.pipeline_id, "", action, at_ms, head))
+        prev_stages = {s.stage_id: s for s in prev.stages} if prev is not None else {}
+        prev_archived = prev.archived if prev is not None else False
+        kept = {s.stage_id for s in new.stages}
+        for stage in new.stages:
+            was = prev_stages.get(stage.stage_id)
+            live = not stage.archived and not new.archived
+            was_live = None if was is None else not was.archived and not prev_archived
+            step = _action(was_live, live, was is not None and was != stage)
+            if step is not None:
+                entries.append(
+                    Audit(0, new.pipeline_id, stage.stage_id, step, at_ms, _stage_raw(stage))
+                )
+        for gone in prev_stages.values():
+            if gone.stage_id not in kept and not gone.archived:
+                raw = {**_stage_raw(gone), "archived": True}
+                entries.append(Audit(0, new.pipeline_id, gone.stage_id, "DELETE", at_ms, raw))
+    return entries
 
 
 def _fields(object_type: ObjectType) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
 if TYPE_CHECKING:  # only a type here: CLI commands that import the ports stay light
-    from assocdb.domain.pipelines import Pipeline
+    from assocdb.domain.pipelines import Audit, Pipeline
     from assocdb.domain.webhooks import EventSink
 
 __all__ = [
@@ -210,6 +210,11 @@ class StoreTx(Protocol):
 
     async def store_pipelines(self, object_type: str, pipelines: Sequence[Pipeline]) -> None:
         """Replace the type's pipelines (after ``pipelines_for_change``)."""
+        ...
+
+    async def add_pipeline_audits(self, object_type: str, audits: Sequence[Audit]) -> None:
+        """Append audit entries of the type's pipelines, numbered after the last one (after
+        ``pipelines_for_change``, which serialises the type's changes)."""
         ...
 
 

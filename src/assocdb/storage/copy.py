@@ -88,6 +88,19 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("pipelines", ("portal_id", "object_type", "pipeline_id", "body")),
+    (
+        "pipeline_audits",
+        (
+            "portal_id",
+            "object_type",
+            "seq",
+            "pipeline_id",
+            "stage_id",
+            "action",
+            "at_ms",
+            "body",
+        ),
+    ),
     ("custom_schemas", ("portal_id", "type_id", "name_key", "archived", "body")),
     (
         "merged_objects",

@@ -150,3 +150,20 @@ def pipelines_lock_key(schema: str | None, portal_id: int, object_type: str) -> 
     """The advisory lock of a portal's pipelines of one type (PostgreSQL): record writes
     that set a pipeline or stage take it shared, pipeline changes exclusive."""
     return f"assocdb-pipelines|{schema or ''}|{portal_id}|{object_type}"
+
+
+# -- pipeline audits (migration 0027) -------------------------------------------------------
+
+AUDIT_NEXT_SEQ = (
+    "SELECT COALESCE(MAX(seq), 0) + 1 FROM pipeline_audits WHERE portal_id = ? AND object_type = ?"
+)
+AUDIT_INSERT = (
+    "INSERT INTO pipeline_audits (portal_id, object_type, seq, pipeline_id, stage_id, action,"
+    " at_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Newest first (HubSpot: "a reverse chronological list of all mutations").
+AUDIT_READ = (
+    "SELECT seq, pipeline_id, stage_id, action, at_ms, body FROM pipeline_audits"
+    " WHERE portal_id = ? AND object_type = ? AND pipeline_id = ? AND stage_id = ?"
+    " ORDER BY seq DESC LIMIT ?"
+)

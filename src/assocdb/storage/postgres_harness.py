@@ -22,6 +22,7 @@ _PORTAL_TABLES = (
     # CRM configuration and merges (issue 13): owners, pipelines, schemas, aliases.
     "owners",
     "pipelines",
+    "pipeline_audits",
     "custom_schemas",
     "merged_objects",
     "crm_counters",

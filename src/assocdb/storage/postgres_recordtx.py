@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from assocdb.domain.models import CrmObject
-from assocdb.domain.pipelines import Pipeline
+from assocdb.domain.pipelines import Audit, Pipeline
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import crm_sql as q
@@ -24,7 +24,7 @@ from assocdb.storage import postgres_objects as objects
 from assocdb.storage import properties_sql as pq
 from assocdb.storage.postgres_base import PostgresTxCore
 from assocdb.storage.sql import pg
-from assocdb.storage.sqlite_pipelines import decode_pipeline, encode_pipeline
+from assocdb.storage.sqlite_pipelines import audit_rows, decode_pipeline, encode_pipeline
 
 __all__ = ["PostgresRecordTx"]
 
@@ -108,4 +108,12 @@ class PostgresRecordTx(PostgresTxCore):
         await self._db.executemany(
             pg(q.PIPELINES_INSERT),
             [(self._portal, object_type, p.pipeline_id, encode_pipeline(p)) for p in pipelines],
+        )
+
+    async def add_pipeline_audits(self, object_type: str, audits: Sequence[Audit]) -> None:
+        if not audits:
+            return
+        first = await self._db.fetchval(pg(q.AUDIT_NEXT_SEQ), self._portal, object_type)
+        await self._db.executemany(
+            pg(q.AUDIT_INSERT), audit_rows(self._portal, object_type, int(first), audits)
         )

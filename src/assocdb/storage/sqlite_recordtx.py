@@ -13,14 +13,14 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 
 from assocdb.domain.models import CrmObject
-from assocdb.domain.pipelines import Pipeline
+from assocdb.domain.pipelines import Audit, Pipeline
 from assocdb.domain.webhooks import EventSink
 from assocdb.errors import ValidationError
 from assocdb.storage import crm_sql as q
 from assocdb.storage import properties_sql as pq
 from assocdb.storage import sqlite_objects as objects
 from assocdb.storage.sqlite_base import SQLiteTxCore
-from assocdb.storage.sqlite_pipelines import decode_pipeline, encode_pipeline
+from assocdb.storage.sqlite_pipelines import audit_rows, decode_pipeline, encode_pipeline
 
 __all__ = ["SQLiteRecordTx"]
 
@@ -114,5 +114,16 @@ class SQLiteRecordTx(SQLiteTxCore):
         def run(conn: sqlite3.Connection) -> None:
             conn.execute(q.PIPELINES_DELETE, (portal, object_type))
             conn.executemany(q.PIPELINES_INSERT, rows)
+
+        await self._run(run)
+
+    async def add_pipeline_audits(self, object_type: str, audits: Sequence[Audit]) -> None:
+        if not audits:
+            return
+        portal = self._portal
+
+        def run(conn: sqlite3.Connection) -> None:
+            (first,) = conn.execute(q.AUDIT_NEXT_SEQ, (portal, object_type)).fetchone()
+            conn.executemany(q.AUDIT_INSERT, audit_rows(portal, object_type, int(first), audits))
 
         await self._run(run)

@@ -8,10 +8,19 @@ write scope) [inferred: HubSpot's spec lists the type's object and schema scopes
 
 from __future__ import annotations
 
+from typing import Any
+
 from msgspec import Struct
 from starlette.responses import Response
 
-from assocdb.domain.pipelines import Pipeline, PipelineInput, PipelineService, Stage, StageInput
+from assocdb.domain.pipelines import (
+    Audit,
+    Pipeline,
+    PipelineInput,
+    PipelineService,
+    Stage,
+    StageInput,
+)
 from assocdb.errors import ValidationError
 from assocdb.http.call import Call
 from assocdb.http.operation import Operation, QueryParam
@@ -67,6 +76,23 @@ class PipelineCollection(Struct):
 
 class StageCollection(Struct):
     results: list[StageOut]
+
+
+class PublicAuditInfo(Struct, omit_defaults=True, kw_only=True):
+    """One audit entry (HubSpot's ``PublicAuditInfo``,
+    https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/get-pipelines-audit).
+    ``fromUserId`` is left out: assocdb has no users making the changes."""
+
+    action: str
+    identifier: str
+    portalId: int
+    timestamp: str
+    message: str
+    rawObject: dict[str, Any]
+
+
+class CollectionResponsePublicAuditInfoNoPaging(Struct):
+    results: list[PublicAuditInfo]
 
 
 def _text(value: MetaValue) -> str:
@@ -141,6 +167,18 @@ def _validate(call: Call) -> bool:
     return wanted
 
 
+def _audit_out(portal_id: int, audit: Audit) -> PublicAuditInfo:
+    what = f"stage {audit.stage_id}" if audit.stage_id else f"pipeline {audit.pipeline_id}"
+    return PublicAuditInfo(
+        action=audit.action,
+        identifier=str(audit.seq),
+        portalId=portal_id,
+        timestamp=iso_ms(audit.at_ms),
+        message=f"{audit.action} of {what}",
+        rawObject=audit.raw,
+    )
+
+
 def _service(call: Call) -> PipelineService:
     return call.services.crm.pipelines
 
@@ -196,6 +234,25 @@ async def archive_pipeline(call: Call) -> Response:
         validate=_validate(call),
     )
     return Response(status_code=204)
+
+
+async def pipeline_audit(call: Call) -> Response:
+    found = await _service(call).audit(
+        call.portal_id, call.types["objectType"], call.request.path_params["pipelineId"]
+    )
+    return call.json(
+        CollectionResponsePublicAuditInfoNoPaging([_audit_out(call.portal_id, a) for a in found])
+    )
+
+
+async def stage_audit(call: Call) -> Response:
+    pipeline_id, stage_id = _stage_path(call)
+    found = await _service(call).audit(
+        call.portal_id, call.types["objectType"], pipeline_id, stage_id
+    )
+    return call.json(
+        CollectionResponsePublicAuditInfoNoPaging([_audit_out(call.portal_id, a) for a in found])
+    )
 
 
 async def list_stages(call: Call) -> Response:
@@ -330,6 +387,24 @@ OPERATIONS: tuple[Operation, ...] = (
         None,
         {204: None},
         _VALIDATE_QUERY,
+    ),
+    _op(
+        "GET",
+        _ONE + "/audit",
+        pipeline_audit,
+        "pipeline_audit",
+        "The pipeline's changes, newest first",
+        None,
+        {200: CollectionResponsePublicAuditInfoNoPaging},
+    ),
+    _op(
+        "GET",
+        _STAGE + "/audit",
+        stage_audit,
+        "stage_audit",
+        "The stage's changes, newest first",
+        None,
+        {200: CollectionResponsePublicAuditInfoNoPaging},
     ),
     _op(
         "GET",
