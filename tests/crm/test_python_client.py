@@ -118,6 +118,10 @@ def test_owners_created_by_the_cli_are_listed_and_read(
         "Grace",
         "--last-name",
         "Hopper",
+        "--team",
+        "Navy",
+        "--team",
+        "Compilers",
     )
     assert made.isdigit()
     page = client.crm.owners.owners_api.get_page(email="grace@example.com", limit=10)
@@ -132,6 +136,9 @@ def test_owners_created_by_the_cli_are_listed_and_read(
     by_user = client.crm.owners.owners_api.get_by_id(found.user_id, id_property="userId")
     assert by_user.id == made
     assert client.crm.owners.owners_api.get_by_id(int(made)).email == "grace@example.com"
+    # Teams, as HubSpot's owners API returns them: the first --team is the primary one.
+    assert [(t.name, t.primary) for t in found.teams] == [("Navy", True), ("Compilers", False)]
+    assert all(t.id.isdigit() for t in found.teams)
 
 
 def test_pipelines_crud_and_deal_stage_checks(client: HubSpot) -> None:

@@ -85,8 +85,10 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "archived",
             "created_at_ms",
             "updated_at_ms",
+            "teams",
         ),
     ),
+    ("owner_teams", ("portal_id", "team_id", "name_key", "name")),
     ("pipelines", ("portal_id", "object_type", "pipeline_id", "body")),
     (
         "pipeline_audits",

@@ -25,11 +25,11 @@ COUNTER_TAKE = (
 )
 
 OWNER_COLUMNS = (
-    "owner_id, user_id, email, first_name, last_name, archived, created_at_ms, updated_at_ms"
+    "owner_id, user_id, email, first_name, last_name, archived, created_at_ms, updated_at_ms, teams"
 )
 OWNER_INSERT = (
     f"INSERT INTO owners (portal_id, email_key, {OWNER_COLUMNS})"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
 )
 OWNER_LIST = (
     f"SELECT {OWNER_COLUMNS} FROM owners WHERE portal_id = ? AND archived = ? AND owner_id > ?"
@@ -50,6 +50,14 @@ OWNER_ARCHIVE = (
     " WHERE portal_id = ? AND owner_id = ? AND archived = 0"
 )
 
+TEAM_BY_NAME = "SELECT team_id, name FROM owner_teams WHERE portal_id = ? AND name_key = ?"
+# A team created by two owner creates at once: the second waits for the first and keeps its row.
+TEAM_INSERT = (
+    "INSERT INTO owner_teams (portal_id, team_id, name_key, name) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (portal_id, name_key) DO NOTHING"
+)
+TEAM_BASE = 100_000
+"""First team id of a portal [inferred: HubSpot's team ids are 5–6 digits]."""
 OWNER_BASE = 10_000_000
 """First owner id of a portal: HubSpot's owner ids are 8–9 digits."""
 USER_BASE = 1_000_000
