@@ -181,36 +181,13 @@ async def upsert(
         return await store.owners_of_values(portal_id, type_id, name, keys)
 
     for attempt in (1, 2):
-        found = await _find(outside, object_type, inputs)
-        creatable = [
-            n
-            for n in range(len(inputs))
-            if n not in found and not by_record_id(inputs[n].id_property)
-        ]
-        updates = _updates(inputs, found)
-        plans = await objects.prepare_create(
-            portal_id,
-            object_type,
-            [
-                NewObject({**inputs[n].properties, str(inputs[n].id_property): inputs[n].value})
-                for n in creatable
-            ],
-        )
-        changes = await objects.prepare_update(
-            portal_id,
-            object_type,
-            [ObjectUpdate(i, inputs[n].properties, inputs[n].trace_id) for n, i in updates],
-        )
         try:
-            async with objects.store.transaction(portal_id) as tx:
-                if await _find(tx.value_owners, object_type, inputs) != found:
-                    raise _Raced
-                created = await objects.create_in(tx, object_type, plans)
-                for made in created:
-                    if isinstance(made, AssocdbError):
-                        raise made
-                updated = await objects.update_in(tx, object_type, changes)
+            creatable, updates, created, updated = await _attempt(
+                objects, portal_id, object_type, inputs, outside
+            )
         except (Conflict, _Raced) as exc:
+            # A unique value taken meanwhile (by the property check before the transaction,
+            # or by the index inside it), or values that changed owner: run again.
             if attempt == 2:
                 raise _conflict(exc) from None
             continue
@@ -232,6 +209,43 @@ async def upsert(
             context={"ids": missing},
         )
     return [outcomes[n] for n in sorted(outcomes)], error
+
+
+async def _attempt(
+    objects: ObjectService,
+    portal_id: int,
+    object_type: ObjectType,
+    inputs: Sequence[UpsertInput],
+    outside: Lookup,
+) -> tuple[list[int], list[tuple[int, int]], list[CrmObject | AssocdbError], list[CrmObject]]:
+    """One try of the upsert: look up, check the values, then the unit of work."""
+    found = await _find(outside, object_type, inputs)
+    creatable = [
+        n for n in range(len(inputs)) if n not in found and not by_record_id(inputs[n].id_property)
+    ]
+    updates = _updates(inputs, found)
+    plans = await objects.prepare_create(
+        portal_id,
+        object_type,
+        [
+            NewObject({**inputs[n].properties, str(inputs[n].id_property): inputs[n].value})
+            for n in creatable
+        ],
+    )
+    changes = await objects.prepare_update(
+        portal_id,
+        object_type,
+        [ObjectUpdate(i, inputs[n].properties, inputs[n].trace_id) for n, i in updates],
+    )
+    async with objects.store.transaction(portal_id) as tx:
+        if await _find(tx.value_owners, object_type, inputs) != found:
+            raise _Raced
+        created = await objects.create_in(tx, object_type, plans)
+        for made in created:
+            if isinstance(made, AssocdbError):
+                raise made
+        updated = await objects.update_in(tx, object_type, changes)
+    return creatable, updates, created, updated
 
 
 def _updates(inputs: Sequence[UpsertInput], found: Mapping[int, int]) -> list[tuple[int, int]]:
