@@ -38,13 +38,25 @@ def owner() -> None:
 @click.option("--email", required=True, help="The owner's email (unique among active owners).")
 @click.option("--first-name", default=None, help="First name.")
 @click.option("--last-name", default=None, help="Last name.")
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="A team the owner is in (repeatable; the first is the primary team). A name new to"
+    " the portal creates the team.",
+)
 def owner_create(
-    db: str, portal_id: int, email: str, first_name: str | None, last_name: str | None
+    db: str,
+    portal_id: int,
+    email: str,
+    first_name: str | None,
+    last_name: str | None,
+    teams: tuple[str, ...],
 ) -> None:
     """Create an owner and print only its id."""
 
     async def create(store: Store) -> Owner:
         service = OwnerService(owner_store(store))
-        return await service.create(portal_id, NewOwner(email, first_name, last_name))
+        return await service.create(portal_id, NewOwner(email, first_name, last_name, teams))
 
     click.echo(run_with_store(db, create).owner_id)

@@ -99,6 +99,8 @@ class SeedOwner(msgspec.Struct, forbid_unknown_fields=True):
     email: str
     firstName: str | None = None
     lastName: str | None = None
+    teams: list[str] = []
+    """Team names, the primary team first."""
 
 
 class SeedDocument(msgspec.Struct, forbid_unknown_fields=True):
@@ -358,7 +360,10 @@ async def _seed_owners(store: Store, portal_id: int, owners: Sequence[SeedOwner]
     for item in owners:
         found = await service.list_page(portal_id, email=item.email, limit=1)
         if not found.owners:
-            await service.create(portal_id, NewOwner(item.email, item.firstName, item.lastName))
+            await service.create(
+                portal_id,
+                NewOwner(item.email, item.firstName, item.lastName, tuple(item.teams)),
+            )
 
 
 async def _write_edges(

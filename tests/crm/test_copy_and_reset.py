@@ -26,7 +26,7 @@ async def _fill(url: str) -> None:
         await OwnerService(owner_store(store)).create(3, NewOwner("ada@example.com"))
         schemas = SchemaService(store, schema_store(store))
         await schemas.create(3, SchemaInput(name="cars", singular="Car", plural="Cars"))
-        pipelines = PipelineService(pipeline_store(store), OwnerService(owner_store(store)))
+        pipelines = PipelineService(pipeline_store(store), OwnerService(owner_store(store)), store)
         extra = StageInput(label="Extra", metadata={"probability": "0.5"})
         await pipelines.create_stage(3, resolve_object_type("deals"), "default", extra)
     finally:

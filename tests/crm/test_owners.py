@@ -191,7 +191,65 @@ def test_cli_prints_only_the_owner_id(db_url: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "10000001\n"
+    with_teams = run(
+        "owner",
+        "create",
+        "--db",
+        db_url,
+        "--portal",
+        "7",
+        "--email",
+        "bo@example.com",
+        "--team",
+        "Sales",
+        "--team",
+        "Support",
+    )
+    assert with_teams.returncode == 0, with_teams.stderr
+    assert with_teams.stdout == "10000002\n"
     again = run("owner", "create", "--db", db_url, "--portal", "7", "--email", "ADA@example.com")
     assert again.returncode == 1
     assert again.stdout == ""
     assert again.stderr == "error: An owner with the email 'ADA@example.com' already exists.\n"
+
+
+def test_teams_from_the_admin_api_and_seed_documents(make_api: Callable[..., Api]) -> None:
+    """``teams`` (``id``, ``name``, ``primary``) as HubSpot's owners API returns them
+    (https://developers.hubspot.com/docs/api/crm/owners): the first team named is the
+    primary; one name (case-insensitive) is one team of the portal; no team, no field."""
+    api = make_api(admin=True, admin_token="admin-secret")
+    api.portal(1)
+    token = api.token(1)
+    made = api.client.post(
+        "/_assocdb/portals/1/owners",
+        json={"email": "ada@example.com", "teams": ["Sales", "EMEA"]},
+        headers=ADMIN,
+    )
+    assert made.status_code == 201, made.text
+    teams = made.json()["teams"]
+    assert [(t["name"], t["primary"]) for t in teams] == [("Sales", True), ("EMEA", False)]
+    sales, emea = (t["id"] for t in teams)
+    assert sales.isdigit()
+    assert emea.isdigit()
+    assert sales != emea
+    seed = {"owners": [{"email": "bob@example.com", "teams": ["emea", "Support"]}]}
+    done = api.client.post("/_assocdb/portals/1/seed", json=seed, headers=ADMIN)
+    assert done.status_code == 201, done.text
+    bob = api.get("/crm/v3/owners?email=bob@example.com", token).json()["results"][0]
+    # "emea" is the EMEA team made before: same id, its first spelling.
+    assert bob["teams"][0] == {"id": emea, "name": "EMEA", "primary": True}
+    assert (bob["teams"][1]["name"], bob["teams"][1]["primary"]) == ("Support", False)
+    ada = api.get(f"/crm/v3/owners/{made.json()['id']}", token).json()
+    assert ada["teams"] == teams
+    plain = api.client.post(
+        "/_assocdb/portals/1/owners", json={"email": "cy@example.com"}, headers=ADMIN
+    )
+    assert "teams" not in plain.json()
+    for bad in (["Sales", "sales"], [""], ["x" * 101], [f"t{i}" for i in range(21)]):
+        refused = api.client.post(
+            "/_assocdb/portals/1/owners",
+            json={"email": "dee@example.com", "teams": bad},
+            headers=ADMIN,
+        )
+        assert refused.status_code == 400, bad
+        assert refused.json()["category"] == "VALIDATION_ERROR"

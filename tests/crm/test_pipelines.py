@@ -334,7 +334,7 @@ def test_writes_that_touch_no_checked_property_skip_the_check(api: Api, token: s
     that set none of the pipeline, stage and owner properties."""
     seen: list[int] = []
 
-    async def spy(portal_id: int, object_type: Any, writes: Any) -> None:
+    async def spy(tx: Any, object_type: Any, writes: Any) -> None:
         seen.append(len(writes))
 
     api.services.objects.record_checks.append(spy)
@@ -352,3 +352,197 @@ def test_writes_that_touch_no_checked_property_skip_the_check(api: Api, token: s
         headers=_auth(token),
     )
     assert seen == [1]
+
+
+def _deal(api: Api, token: str, properties: dict[str, str]) -> str:
+    made = api.post("/crm/v3/objects/deals", token, {"properties": properties})
+    assert made.status_code == 201, made.json()
+    return str(made.json()["id"])
+
+
+def test_deletes_check_records_only_when_asked(api: Api, token: str) -> None:
+    """HubSpot's v3 deletes keep records in a deleted stage unless the reference check is
+    asked for (``validateReferencesBeforeDelete``/``validateDealStageUsagesBeforeDelete``,
+    "default: false" on v3; https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/pipelines/delete-crm-v3-pipelines-objectType-pipelineId)."""
+    made = api.post(
+        DEALS,
+        token,
+        {
+            "label": "Renewals",
+            "displayOrder": 1,
+            "pipelineId": "renewals",
+            "stages": [
+                {
+                    "label": "Open",
+                    "displayOrder": 0,
+                    "stageId": "r-open",
+                    "metadata": {"probability": "0.5"},
+                },
+                {
+                    "label": "Won",
+                    "displayOrder": 1,
+                    "stageId": "r-won",
+                    "metadata": {"probability": "1.0", "isClosed": "true"},
+                },
+                {
+                    "label": "Lost",
+                    "displayOrder": 2,
+                    "stageId": "r-lost",
+                    "metadata": {"probability": "0.0", "isClosed": "true"},
+                },
+            ],
+        },
+    )
+    assert made.status_code == 201, made.json()
+    deal_id = _deal(api, token, {"pipeline": "renewals", "dealstage": "r-open"})
+    check = "?validateDealStageUsagesBeforeDelete=true"
+    auth = _auth(token)
+
+    refused = api.client.delete(f"{DEALS}/renewals/stages/r-open{check}", headers=auth)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["category"] == "VALIDATION_ERROR"
+    assert body["subCategory"] == "PIPELINE_IN_USE"
+    assert body["context"] == {"id": ["r-open"]}
+    # A stage nobody is in goes; the pipeline with the deal stays, under either name.
+    gone = api.client.delete(f"{DEALS}/renewals/stages/r-lost{check}", headers=auth)
+    assert gone.status_code == 204
+    for name in ("validateReferencesBeforeDelete", "validateDealStageUsagesBeforeDelete"):
+        kept = api.client.delete(f"{DEALS}/renewals?{name}=TRUE", headers=auth)
+        assert kept.status_code == 400
+        assert kept.json()["context"] == {"id": ["renewals", "r-open"]}
+    bad = api.client.delete(f"{DEALS}/renewals?validateReferencesBeforeDelete=yes", headers=auth)
+    assert bad.status_code == 400
+    assert bad.json()["context"] == {"validateReferencesBeforeDelete": ["yes"]}
+    # PUT dropping the deal's stage is a delete of that stage too.
+    put = api.client.put(
+        f"{DEALS}/renewals{check}",
+        json={
+            "label": "Renewals",
+            "displayOrder": 1,
+            "stages": [
+                {
+                    "label": "Won",
+                    "displayOrder": 0,
+                    "stageId": "r-won",
+                    "metadata": {"probability": "1.0"},
+                }
+            ],
+        },
+        headers=auth,
+    )
+    assert put.status_code == 400
+    assert put.json()["context"] == {"id": ["r-open"]}
+
+    # The deal moves on: the stage is free.
+    moved = api.client.patch(
+        f"/crm/v3/objects/deals/{deal_id}",
+        json={"properties": {"dealstage": "r-won"}},
+        headers=auth,
+    )
+    assert moved.status_code == 200
+    assert (
+        api.client.delete(f"{DEALS}/renewals/stages/r-open{check}", headers=auth).status_code == 204
+    )
+    # Without the flag (v3's default) the delete goes even with a deal in it.
+    assert api.client.delete(f"{DEALS}/renewals", headers=auth).status_code == 204
+    assert api.get(f"{DEALS}/renewals", token).status_code == 404
+
+
+def _audit(api: Api, token: str, path: str) -> list[dict[str, Any]]:
+    found = api.get(f"{path}/audit", token)
+    assert found.status_code == 200, found.json()
+    entries: list[dict[str, Any]] = found.json()["results"]
+    for entry in entries:
+        assert entry["portalId"] == 1
+        assert entry["timestamp"].endswith("Z")
+        assert set(entry) == {
+            "action",
+            "identifier",
+            "portalId",
+            "timestamp",
+            "message",
+            "rawObject",
+        }
+    return entries
+
+
+def test_audits_record_every_pipeline_and_stage_change(api: Api, token: str) -> None:
+    """``GET …/{pipelineId}/audit`` and ``…/stages/{stageId}/audit``: newest first, one
+    entry per change, written with the change."""
+    assert _audit(api, token, f"{DEALS}/default") == []
+    made = api.post(
+        DEALS,
+        token,
+        {
+            "label": "Audited",
+            "displayOrder": 2,
+            "pipelineId": "audited",
+            "stages": [
+                {
+                    "label": "A",
+                    "displayOrder": 0,
+                    "stageId": "au-a",
+                    "metadata": {"probability": "0.1"},
+                },
+                {
+                    "label": "B",
+                    "displayOrder": 1,
+                    "stageId": "au-b",
+                    "metadata": {"probability": "0.9"},
+                },
+            ],
+        },
+    )
+    assert made.status_code == 201
+    auth = _auth(token)
+    renamed = api.client.patch(f"{DEALS}/audited/stages/au-a", json={"label": "A2"}, headers=auth)
+    assert renamed.status_code == 200
+    assert api.client.delete(f"{DEALS}/audited/stages/au-b", headers=auth).status_code == 204
+    # A refused change writes no audit entry.
+    refused = api.post(
+        DEALS,
+        token,
+        {
+            "label": "Audited",
+            "displayOrder": 0,
+            "stages": [{"label": "X", "displayOrder": 0, "metadata": {"probability": "0.1"}}],
+        },
+    )
+    assert refused.status_code == 400
+
+    stage_a = _audit(api, token, f"{DEALS}/audited/stages/au-a")
+    assert [e["action"] for e in stage_a] == ["UPDATE", "CREATE"]
+    assert stage_a[0]["rawObject"] == {
+        "id": "au-a",
+        "label": "A2",
+        "displayOrder": 0,
+        "archived": False,
+        "metadata": {"probability": "0.1", "isClosed": "false"},
+    }
+    assert stage_a[1]["rawObject"]["label"] == "A"
+    stage_b = _audit(api, token, f"{DEALS}/audited/stages/au-b")
+    assert [e["action"] for e in stage_b] == ["DELETE", "CREATE"]
+    assert stage_b[0]["rawObject"]["archived"] is True
+    pipeline = _audit(api, token, f"{DEALS}/audited")
+    assert [e["action"] for e in pipeline] == ["UPDATE", "UPDATE", "CREATE"]
+    assert pipeline[-1]["rawObject"] == {
+        "id": "audited",
+        "label": "Audited",
+        "displayOrder": 2,
+        "archived": False,
+    }
+    identifiers = [int(e["identifier"]) for e in pipeline + stage_a + stage_b]
+    assert len(set(identifiers)) == len(identifiers)
+    assert [int(e["identifier"]) for e in pipeline] == sorted(
+        (int(e["identifier"]) for e in pipeline), reverse=True
+    )
+
+    missing = api.get(f"{DEALS}/nope/audit", token)
+    assert missing.status_code == 404
+    assert missing.json()["category"] == "OBJECT_NOT_FOUND"
+    no_stage = api.get(f"{DEALS}/audited/stages/nope/audit", token)
+    assert no_stage.status_code == 404
+    tickets = api.get("/crm/v3/pipelines/tickets/0/stages/1/audit", token)
+    assert tickets.status_code == 200
+    assert tickets.json() == {"results": []}

@@ -29,6 +29,7 @@ from hubspot.crm.pipelines import (
     PipelineStageInput,
     PipelineStagePatchInput,
 )
+from hubspot.crm.pipelines.exceptions import ApiException as PipelinesApiException
 from hubspot.crm.schemas import (
     ObjectSchemaEgg,
     ObjectTypeDefinitionLabels,
@@ -119,6 +120,10 @@ def test_owners_created_by_the_cli_are_listed_and_read(
         "Grace",
         "--last-name",
         "Hopper",
+        "--team",
+        "Navy",
+        "--team",
+        "Compilers",
     )
     assert made.isdigit()
     page = client.crm.owners.owners_api.get_page(email="grace@example.com", limit=10)
@@ -133,6 +138,9 @@ def test_owners_created_by_the_cli_are_listed_and_read(
     by_user = client.crm.owners.owners_api.get_by_id(found.user_id, id_property="userId")
     assert by_user.id == made
     assert client.crm.owners.owners_api.get_by_id(int(made)).email == "grace@example.com"
+    # Teams, as HubSpot's owners API returns them: the first --team is the primary one.
+    assert [(t.name, t.primary) for t in found.teams] == [("Navy", True), ("Compilers", False)]
+    assert all(t.id.isdigit() for t in found.teams)
 
 
 def test_pipelines_crud_and_deal_stage_checks(client: HubSpot) -> None:
@@ -182,8 +190,25 @@ def test_pipelines_crud_and_deal_stage_checks(client: HubSpot) -> None:
         )
     assert refused.value.status == 400
     api.pipelines_api.update("deals", made.id, PipelinePatchInput(label="Partner deals"))
+    # HubSpot's reference check, asked for: the deal is in the pipeline, so it stays.
+    with pytest.raises(PipelinesApiException) as in_use:
+        api.pipelines_api.archive("deals", made.id, validate_deal_stage_usages_before_delete=True)
+    assert in_use.value.status == 400
     api.pipelines_api.archive("deals", made.id)
     assert [p.id for p in api.pipelines_api.get_all("deals").results] == ["default"]
+    # The audit, newest first: the archive, the rename, the stage changes, the create.
+    audit = api.pipeline_audits_api.get_audit("deals", made.id).results
+    assert [a.action for a in audit] == ["DELETE", "UPDATE", "UPDATE", "UPDATE", "CREATE"]
+    assert audit[0].raw_object["archived"] is True
+    assert audit[1].raw_object["label"] == "Partner deals"
+    assert audit[-1].raw_object == {
+        "id": made.id,
+        "label": "Partners",
+        "displayOrder": 3,
+        "archived": False,
+    }
+    assert {a.portal_id for a in audit} == {audit[0].portal_id}
+    assert len({a.identifier for a in audit}) == len(audit)
 
 
 def test_merge_and_gdpr_delete_through_the_contacts_and_companies_apis(client: HubSpot) -> None:

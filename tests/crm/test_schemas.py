@@ -218,3 +218,36 @@ def test_labels_on_a_custom_object_pair(api: Api, token: str) -> None:
     # The schema's unlabeled type is not a label: it cannot be renamed or deleted.
     gone = api.client.delete(f"{labels}/100", headers=_auth(token))
     assert gone.status_code == 400
+
+
+def test_batch_read_by_id_name_and_fully_qualified_name(api: Api, token: str) -> None:
+    """``POST /crm-object-schemas/v3/schemas/batch/read`` (HubSpot's
+    ``ObjectSchemaBatchReadRequest``): each schema once, in input order; unknown inputs are
+    left out; more than 100 inputs or an input over 200 characters is a 400."""
+    car = api.post(SCHEMAS, token, CAR).json()
+    boat = api.post(
+        SCHEMAS, token, {**CAR, "name": "boats", "labels": {"singular": "Boat", "plural": "Boats"}}
+    ).json()
+    flags = {
+        "includeAssociationDefinitions": True,
+        "includeAuditMetadata": False,
+        "includePropertyDefinitions": True,
+    }
+    for base in (SCHEMAS, "/crm/v3/schemas"):
+        read = api.post(
+            f"{base}/batch/read",
+            token,
+            {**flags, "inputs": ["p7_boats", "nope", car["objectTypeId"], "cars", "boats"]},
+        )
+        assert read.status_code == 200, read.text
+        assert bare(read.json()) == {"results": [bare(boat), bare(car)]}
+    assert api.post(f"{SCHEMAS}/batch/read", token, {**flags, "inputs": []}).json() == {
+        "results": []
+    }
+    too_many = api.post(f"{SCHEMAS}/batch/read", token, {**flags, "inputs": ["x"] * 101})
+    assert too_many.status_code == 400
+    assert too_many.json()["category"] == "VALIDATION_ERROR"
+    too_long = api.post(f"{SCHEMAS}/batch/read", token, {**flags, "inputs": ["x" * 201]})
+    assert too_long.status_code == 400
+    no_inputs = api.post(f"{SCHEMAS}/batch/read", token, flags)
+    assert no_inputs.status_code == 400

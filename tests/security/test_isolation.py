@@ -101,6 +101,12 @@ def body_for(request_type: str, a: PortalA) -> Any:
         "SchemaIn": {"name": "secrets", "labels": {"singular": "S", "plural": "Ss"}},
         "SchemaPatch": {"labels": {"singular": "S", "plural": "Ss"}},
         "AssociationIn": {"fromObjectTypeId": "p101_secrets", "toObjectTypeId": "0-1"},
+        "SchemaBatchReadIn": {
+            "inputs": ["p101_secrets", "secrets"],
+            "includeAssociationDefinitions": True,
+            "includeAuditMetadata": False,
+            "includePropertyDefinitions": True,
+        },
         "SearchRequest": {
             "filterGroups": [{"filters": [{"propertyName": "name", "operator": "HAS_PROPERTY"}]}]
         },

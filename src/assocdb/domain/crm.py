@@ -62,7 +62,7 @@ def crm_services(
     """The services, hooked into ``objects``: record writes are checked against pipelines
     and owners, and reads of a merged id resolve to the record it was merged into."""
     owners = OwnerService(owner_store(store))
-    pipelines = PipelineService(pipeline_store(store), owners)
+    pipelines = PipelineService(pipeline_store(store), owners, store)
     merges = MergeService(store, merge_store(store), objects, associations)
     objects.record_checks.append(pipelines.check_records)
     objects.checked_properties |= CHECKED_PROPERTIES

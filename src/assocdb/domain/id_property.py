@@ -10,7 +10,7 @@ by scanning records, and case-insensitively, as the unique index compares them
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assocdb.domain.models import CrmObject
@@ -121,6 +121,33 @@ def _duplicates(inputs: Sequence[UpsertInput]) -> None:
         )
 
 
+class _Raced(Exception):
+    """The values named other records inside the transaction than just before it."""
+
+
+Lookup = Callable[[str, str, Sequence[str]], Awaitable[dict[str, int]]]
+"""(object type, property, value keys) → the records holding them."""
+
+
+async def _find(
+    lookup: Lookup, object_type: ObjectType, inputs: Sequence[UpsertInput]
+) -> dict[int, int]:
+    """input index → the live record its value names (``idProperty`` inputs only; a
+    record id is checked by the update itself)."""
+    found: dict[int, int] = {}
+    for name in dict.fromkeys(i.id_property for i in inputs):
+        if by_record_id(name):
+            continue
+        assert name is not None
+        group = [n for n, i in enumerate(inputs) if i.id_property == name]
+        keys = sorted({_key(inputs[n].value) for n in group})
+        owners = await lookup(object_type.type_id, name, keys)
+        found.update(
+            {n: owners[_key(inputs[n].value)] for n in group if _key(inputs[n].value) in owners}
+        )
+    return found
+
+
 async def upsert(
     objects: ObjectService,
     properties: PropertyService,
@@ -131,58 +158,46 @@ async def upsert(
     """Update the records the inputs name, create the others with their ``idProperty``
     value set (HubSpot's batch upsert, page above).
 
+    One unit of work (docs/transactions.md): the look-up of the values, the record checks
+    (pipelines, owners), the creates and the updates commit together or not at all. The
+    values are looked up once before it, to check the written values against the property
+    definitions (reads that must not run inside it), and again inside it; if another
+    writer changed what they name in between, the whole upsert runs again.
+
     Concurrency: two upserts of one new value both find no record, and both create; the
-    unique index lets one commit and refuses the other with a 409 (before anything of that
-    batch is written). The loser then looks the values up again and updates the record
-    the winner made, so the client sees an update, not an error. A second refusal (a
-    different unique property held by another record) is the client's 409.
+    unique index lets one commit and refuses the other with a 409 (rolling back all of
+    that batch). The loser then runs again and updates the record the winner made, so the
+    client sees an update, not an error. A second refusal (a different unique property
+    held by another record) is the client's 409.
     """
     _duplicates(inputs)
+    for name in dict.fromkeys(i.id_property for i in inputs):
+        if not by_record_id(name):
+            assert name is not None
+            await _check_unique_property(properties, portal_id, object_type, name)
+    store = properties.store
+
+    async def outside(type_id: str, name: str, keys: Sequence[str]) -> dict[str, int]:
+        return await store.owners_of_values(portal_id, type_id, name, keys)
+
     for attempt in (1, 2):
-        found: dict[int, int] = {}
-        for name in dict.fromkeys(i.id_property for i in inputs):
-            group = [n for n, i in enumerate(inputs) if i.id_property == name]
-            ids = await resolve_ids(
-                objects, properties, portal_id, object_type, name, [inputs[n].value for n in group]
-            )
-            found.update({n: ids[inputs[n].value] for n in group if inputs[n].value in ids})
-        new = [n for n in range(len(inputs)) if n not in found]
-        creatable = [n for n in new if not by_record_id(inputs[n].id_property)]
         try:
-            created = (
-                await objects.create(
-                    portal_id,
-                    object_type,
-                    [
-                        NewObject(
-                            {
-                                **inputs[n].properties,
-                                str(inputs[n].id_property): inputs[n].value,
-                            }
-                        )
-                        for n in creatable
-                    ],
-                )
-                if creatable
-                else []
+            creatable, updates, created, updated = await _attempt(
+                objects, portal_id, object_type, inputs, outside
             )
-        except Conflict:
+        except (Conflict, _Raced) as exc:
+            # A unique value taken meanwhile (by the property check before the transaction,
+            # or by the index inside it), or values that changed owner: run again.
             if attempt == 2:
-                raise
+                raise _conflict(exc) from None
             continue
         break
     outcomes: dict[int, UpsertOutcome] = {}
     for n, made in zip(creatable, created, strict=True):
-        if isinstance(made, AssocdbError):
-            raise made
+        assert isinstance(made, CrmObject)
         outcomes[n] = UpsertOutcome(made, True, inputs[n].trace_id)
-    updated = await objects.update_many(
-        portal_id,
-        object_type,
-        [ObjectUpdate(i, inputs[n].properties, inputs[n].trace_id) for n, i in found.items()],
-    )
     by_id = {o.object_id: o for o in updated}
-    for n, i in found.items():
+    for n, i in updates:
         if i in by_id:
             outcomes[n] = UpsertOutcome(by_id[i], False, inputs[n].trace_id)
     missing = [inputs[n].value for n in range(len(inputs)) if n not in outcomes]
@@ -194,3 +209,61 @@ async def upsert(
             context={"ids": missing},
         )
     return [outcomes[n] for n in sorted(outcomes)], error
+
+
+async def _attempt(
+    objects: ObjectService,
+    portal_id: int,
+    object_type: ObjectType,
+    inputs: Sequence[UpsertInput],
+    outside: Lookup,
+) -> tuple[list[int], list[tuple[int, int]], list[CrmObject | AssocdbError], list[CrmObject]]:
+    """One try of the upsert: look up, check the values, then the unit of work."""
+    found = await _find(outside, object_type, inputs)
+    creatable = [
+        n for n in range(len(inputs)) if n not in found and not by_record_id(inputs[n].id_property)
+    ]
+    updates = _updates(inputs, found)
+    plans = await objects.prepare_create(
+        portal_id,
+        object_type,
+        [
+            NewObject({**inputs[n].properties, str(inputs[n].id_property): inputs[n].value})
+            for n in creatable
+        ],
+    )
+    changes = await objects.prepare_update(
+        portal_id,
+        object_type,
+        [ObjectUpdate(i, inputs[n].properties, inputs[n].trace_id) for n, i in updates],
+    )
+    async with objects.store.transaction(portal_id) as tx:
+        if await _find(tx.value_owners, object_type, inputs) != found:
+            raise _Raced
+        created = await objects.create_in(tx, object_type, plans)
+        for made in created:
+            if isinstance(made, AssocdbError):
+                raise made
+        updated = await objects.update_in(tx, object_type, changes)
+    return creatable, updates, created, updated
+
+
+def _updates(inputs: Sequence[UpsertInput], found: Mapping[int, int]) -> list[tuple[int, int]]:
+    """(input index, record id) of the inputs that update: found by value, or by id."""
+    updates: list[tuple[int, int]] = []
+    for n, item in enumerate(inputs):
+        record_id = found.get(n)
+        if record_id is None and by_record_id(item.id_property):
+            record_id = parse_id(item.value)
+        if record_id is not None:
+            updates.append((n, record_id))
+    return updates
+
+
+def _conflict(exc: Exception) -> Conflict:
+    if isinstance(exc, Conflict):
+        return exc
+    return Conflict(
+        "The records these values name changed while the upsert ran; retry the request.",
+        sub_category="assocdb.UPSERT_RACED",
+    )

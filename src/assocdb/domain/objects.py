@@ -415,9 +415,13 @@ def association_type_name(
 
 RecordWrite = tuple[Mapping[str, str | None], Mapping[str, str] | None]
 """(the values a write sets, the record's current properties or None on create)."""
-RecordCheck = Callable[[int, ObjectType, Sequence[RecordWrite]], Awaitable[None]]
+RecordCheck = Callable[[StoreTx, ObjectType, Sequence[RecordWrite]], Awaitable[None]]
 """Raises if the writes may not happen (a stage or owner that does not exist): the hook
-through which other services check values, e.g. ``PipelineService.check_records``."""
+through which other services check values, e.g. ``PipelineService.check_records``. It
+runs inside the write's transaction and reads what it checks through it, so no pipeline
+change or owner archive can come between the check and the write (docs/transactions.md)."""
+Change = tuple[int, dict[str, str | None]]
+"""(record id, cleaned property changes) of an update."""
 ResolveMerged = Callable[[int, ObjectType, int], Awaitable[int | None]]
 """The record a merged id now resolves to, if any (``MergeService.resolve``)."""
 
@@ -455,12 +459,12 @@ class ObjectService:
         return bool(self.record_checks) and any(not names.isdisjoint(w) for w in writes)
 
     async def _check_records(
-        self, portal_id: int, object_type: ObjectType, writes: Sequence[RecordWrite]
+        self, tx: StoreTx, object_type: ObjectType, writes: Sequence[RecordWrite]
     ) -> None:
         if not self._needs_check(w for w, _ in writes):
             return
         for check in self.record_checks:
-            await check(portal_id, object_type, writes)
+            await check(tx, object_type, writes)
 
     async def create_many(
         self, portal_id: int, object_type: ObjectType, properties: Sequence[Mapping[str, str]]
@@ -495,23 +499,38 @@ class ObjectService:
         ``associations`` is no longer used (the write plan runs in this transaction); it is
         accepted so that existing callers keep working.
         """
+        plans = await self.prepare_create(portal_id, object_type, inputs)
+        async with self.store.transaction(portal_id) as tx:
+            return await self.create_in(tx, object_type, plans)
+
+    async def prepare_create(
+        self, portal_id: int, object_type: ObjectType, inputs: Sequence[NewObject]
+    ) -> list[_Planned]:
+        """What ``create_in`` writes, checked against the property definitions (reads
+        outside the write's transaction: definitions, and association targets that the
+        write plan checks again inside it)."""
         # The values as sent (computed ones included: READ_ONLY_VALUE), then the plans.
         await self._check_values(portal_id, object_type, [(None, i.properties) for i in inputs])
-        plans = await self._plan(portal_id, object_type, inputs)
+        return await self._plan(portal_id, object_type, inputs)
+
+    async def create_in(
+        self, tx: StoreTx, object_type: ObjectType, plans: Sequence[_Planned]
+    ) -> list[CrmObject | AssocdbError]:
+        """The writes of ``create`` in the caller's transaction: the record checks
+        (pipelines, owners), the records, their associations and their webhook events."""
         valid = [p for p in plans if p.invalid.error() is None]
-        await self._check_records(portal_id, object_type, [(p.properties, None) for p in valid])
-        async with self.store.transaction(portal_id) as tx:
-            to_types = sorted({t for p in valid for t in p.by_type})
-            await tx.lock_pairs([(object_type.type_id, t) for t in to_types], exclusive=False)
-            created = await tx.create_objects(
-                object_type.type_id, [p.properties for p in valid], now_ms()
-            )
-            failed = await _associate(tx, object_type, valid, created)
-            if failed:
-                await tx.purge_objects(object_type.type_id, sorted(failed))
-            if tx.events is not None:  # webhooks: events commit with the records, or not at all
-                kept = [o for o in created if o.object_id not in failed]
-                creation_events(tx.events, kept, now_ms())
+        to_types = sorted({t for p in valid for t in p.by_type})
+        await tx.lock_pairs([(object_type.type_id, t) for t in to_types], exclusive=False)
+        await self._check_records(tx, object_type, [(p.properties, None) for p in valid])
+        created = await tx.create_objects(
+            object_type.type_id, [p.properties for p in valid], now_ms()
+        )
+        failed = await _associate(tx, object_type, valid, created)
+        if failed:
+            await tx.purge_objects(object_type.type_id, sorted(failed))
+        if tx.events is not None:  # webhooks: events commit with the records, or not at all
+            kept = [o for o in created if o.object_id not in failed]
+            creation_events(tx.events, kept, now_ms())
         made = iter(created)
         outcomes: list[CrmObject | AssocdbError] = []
         for plan in plans:
@@ -751,6 +770,14 @@ class ObjectService:
         """Apply updates in one transaction ("" or None clears a property); returns the
         records that exist, updated, in input order. Naming a record twice is a 400
         [inferred]."""
+        changes = await self.prepare_update(portal_id, object_type, updates)
+        async with self.store.transaction(portal_id) as tx:
+            return await self.update_in(tx, object_type, changes)
+
+    async def prepare_update(
+        self, portal_id: int, object_type: ObjectType, updates: Sequence[ObjectUpdate]
+    ) -> list[Change]:
+        """The changes ``update_in`` writes, checked against the property definitions."""
         counts = Counter(u.object_id for u in updates)
         duplicates = sorted(i for i, n in counts.items() if n > 1)
         if duplicates:
@@ -763,20 +790,25 @@ class ObjectService:
             portal_id, object_type, [(u.object_id, u.properties) for u in updates]
         )
         changes = [(u.object_id, _clean(object_type, u.properties)) for u in updates]
+        return changes
+
+    async def update_in(
+        self, tx: StoreTx, object_type: ObjectType, changes: Sequence[Change]
+    ) -> list[CrmObject]:
+        """The writes of ``update_many`` in the caller's transaction: the records locked
+        (one global order, so two batch updates cannot deadlock), the record checks against
+        their current values, the updates and their webhook events."""
+        type_id = object_type.type_id
+        await tx.lock_records([(type_id, i) for i, _ in changes])
         if self._needs_check(c for _, c in changes):
             current = {
                 o.object_id: o.properties
-                for o in await self.store.get_objects(
-                    portal_id, object_type.type_id, [i for i, _ in changes]
-                )
+                for o in await tx.get_objects(type_id, [i for i, _ in changes])
             }
-            await self._check_records(
-                portal_id, object_type, [(c, current.get(i)) for i, c in changes]
-            )
-        async with self.store.transaction(portal_id) as tx:
-            updated = await tx.update_objects(object_type.type_id, changes, now_ms())
-            if tx.events is not None:
-                update_events(tx.events, updated, dict(changes), now_ms())
+            await self._check_records(tx, object_type, [(c, current.get(i)) for i, c in changes])
+        updated = await tx.update_objects(type_id, changes, now_ms())
+        if tx.events is not None:  # webhooks: events commit with the updates, or not at all
+            update_events(tx.events, updated, dict(changes), now_ms())
         return [u.record for u in updated]
 
     async def archive(self, portal_id: int, object_type: ObjectType, ids: Sequence[int]) -> None:

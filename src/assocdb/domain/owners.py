@@ -18,11 +18,13 @@ from assocdb.errors import ObjectNotFound, ValidationError
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "MAX_TEAMS",
     "NewOwner",
     "Owner",
     "OwnerPage",
     "OwnerService",
     "OwnerStore",
+    "Team",
     "owner_store",
 ]
 
@@ -42,11 +44,26 @@ _MAX_EMAIL = 254
 IdProperty = Literal["id", "userId"]
 
 
+MAX_TEAMS = 20
+"""Teams one owner is in [inferred: HubSpot documents no cap]; names ≤ ``MAX_NAME``."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewOwner:
     email: str
     first_name: str | None = None
     last_name: str | None = None
+    teams: tuple[str, ...] = ()
+    """Team names, the primary team first; a name new to the portal creates the team."""
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """HubSpot's ``PublicTeam`` (https://developers.hubspot.com/docs/api/crm/owners)."""
+
+    team_id: str
+    name: str
+    primary: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +76,7 @@ class Owner:
     archived: bool
     created_at_ms: int
     updated_at_ms: int
+    teams: tuple[Team, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +135,28 @@ def _check(owner: NewOwner) -> NewOwner:
             raise ValidationError(
                 f"{name} is longer than {MAX_NAME} characters.", context={name: [value[:40]]}
             )
-    return NewOwner(email, owner.first_name or None, owner.last_name or None)
+    return NewOwner(
+        email, owner.first_name or None, owner.last_name or None, _check_teams(owner.teams)
+    )
+
+
+def _check_teams(names: Sequence[str]) -> tuple[str, ...]:
+    """1 to ``MAX_NAME`` characters each (trimmed), at most ``MAX_TEAMS``, no name twice."""
+    if len(names) > MAX_TEAMS:
+        raise ValidationError(
+            f"An owner is in at most {MAX_TEAMS} teams.", context={"teams": [str(len(names))]}
+        )
+    clean = tuple(n.strip() for n in names)
+    bad = next((n for n in clean if not n or len(n) > MAX_NAME), None)
+    if bad is not None:
+        raise ValidationError(
+            f"Invalid team name '{bad[:40]}': 1 to {MAX_NAME} characters.",
+            context={"teams": [bad[:40]]},
+        )
+    keys = [n.lower() for n in clean]
+    if len(set(keys)) != len(keys):
+        raise ValidationError("A team is named twice.", context={"teams": list(clean)})
+    return clean
 
 
 def _parse_int(raw: str, what: str) -> int:

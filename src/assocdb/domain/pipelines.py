@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 from assocdb.domain.clock import now_ms
 from assocdb.domain.objecttypes import CUSTOM_TYPE, ObjectType
 from assocdb.domain.owners import OwnerService
+from assocdb.domain.store import StoreTx, UnitOfWork
 from assocdb.errors import ObjectNotFound, ValidationError
 
 __all__ = [
@@ -42,6 +43,24 @@ MAX_LABEL = 250
 """Label length bound (HubSpot documents none; this keeps rows small)."""
 
 Changes = Callable[[list["Pipeline"]], list["Pipeline"]]
+
+MAX_AUDITS = 1000
+"""Audit entries one read returns, newest first: HubSpot's audit endpoints have no paging
+(https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/get-pipelines-audit),
+so the list is bounded here [inferred]."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """One change of a pipeline (``stage_id`` "") or of a stage, as the audit endpoints
+    return it. ``raw`` is the pipeline or stage after the change (HubSpot's ``rawObject``)."""
+
+    seq: int
+    pipeline_id: str
+    stage_id: str
+    action: str
+    at_ms: int
+    raw: dict[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,18 +115,18 @@ class PipelineInput:
 
 @runtime_checkable
 class PipelineStore(Protocol):
-    """Storage port of pipelines (storage/{sqlite,postgres}_pipelines.py)."""
+    """Storage port of pipelines (storage/{sqlite,postgres}_pipelines.py): reads. Changes
+    run in a unit of work (``StoreTx.pipelines_for_change``/``store_pipelines``)."""
 
     async def read_pipelines(self, portal_id: int, object_type: str) -> list[Pipeline] | None:
         """Every pipeline of the type (archived too); None until the portal first changed
         them (it then has the defaults)."""
         ...
 
-    async def change_pipelines(
-        self, portal_id: int, object_type: str, initial: list[Pipeline], change: Changes
-    ) -> list[Pipeline]:
-        """In one transaction that holds the portal's pipelines of this type: apply
-        ``change`` to them (``initial`` if never stored) and store the result."""
+    async def read_pipeline_audits(
+        self, portal_id: int, object_type: str, pipeline_id: str, stage_id: str, limit: int
+    ) -> list[Audit]:
+        """The newest ``limit`` audit entries of a pipeline (``stage_id`` "") or a stage."""
         ...
 
 
@@ -293,9 +312,10 @@ def _new_stages(
 
 
 class PipelineService:
-    def __init__(self, store: PipelineStore, owners: OwnerService) -> None:
+    def __init__(self, store: PipelineStore, owners: OwnerService, uow: UnitOfWork) -> None:
         self.store = store
         self.owners = owners
+        self.uow = uow
 
     async def _all(self, portal_id: int, object_type: ObjectType) -> list[Pipeline]:
         check_type(object_type)
@@ -303,11 +323,38 @@ class PipelineService:
         return stored if stored is not None else default_pipelines(object_type.type_id)
 
     async def _change(
-        self, portal_id: int, object_type: ObjectType, change: Changes
+        self, portal_id: int, object_type: ObjectType, change: Changes, *, validate: bool = False
     ) -> list[Pipeline]:
+        """Apply ``change`` to the type's pipelines in one transaction that holds them
+        (record writes that set a pipeline or stage wait for it, and it for them). With
+        ``validate``, a pipeline or stage that records are still in refuses to go."""
         check_type(object_type)
-        initial = default_pipelines(object_type.type_id, now_ms())
-        return await self.store.change_pipelines(portal_id, object_type.type_id, initial, change)
+        type_id = object_type.type_id
+        async with self.uow.transaction(portal_id) as tx:
+            stored = await tx.pipelines_for_change(type_id)
+            current = stored if stored is not None else default_pipelines(type_id, now_ms())
+            changed = change(current)
+            if validate:
+                await _check_unused(tx, object_type, current, changed)
+            await tx.store_pipelines(type_id, changed)
+            # The audit commits with the change, or not at all.
+            await tx.add_pipeline_audits(type_id, audits(current, changed, now_ms()))
+        return changed
+
+    async def audit(
+        self, portal_id: int, object_type: ObjectType, pipeline_id: str, stage_id: str = ""
+    ) -> list[Audit]:
+        """A pipeline's audit, or one of its stages' (archived ones too: their deletion is
+        part of it); 404 for a pipeline or stage that never existed."""
+        every = await self._all(portal_id, object_type)
+        pipeline = next((p for p in every if p.pipeline_id == pipeline_id), None)
+        if pipeline is None:
+            raise _not_found("pipeline", pipeline_id)
+        if stage_id and not any(s.stage_id == stage_id for s in pipeline.stages):
+            raise _not_found("stage", stage_id)
+        return await self.store.read_pipeline_audits(
+            portal_id, object_type.type_id, pipeline_id, stage_id, MAX_AUDITS
+        )
 
     # -- pipelines ----------------------------------------------------------------------
 
@@ -341,7 +388,13 @@ class PipelineService:
         return made[0]
 
     async def replace(
-        self, portal_id: int, object_type: ObjectType, pipeline_id: str, data: PipelineInput
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        pipeline_id: str,
+        data: PipelineInput,
+        *,
+        validate: bool = False,
     ) -> Pipeline:
         """PUT: new label, order and stage list; stages left out are removed, stages named by
         an existing id keep it (and their creation time)."""
@@ -367,11 +420,17 @@ class PipelineService:
             result.append(new)
             return _replace(pipelines, new)
 
-        await self._change(portal_id, object_type, change)
+        await self._change(portal_id, object_type, change, validate=validate)
         return result[0]
 
     async def update(
-        self, portal_id: int, object_type: ObjectType, pipeline_id: str, data: PipelineInput
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        pipeline_id: str,
+        data: PipelineInput,
+        *,
+        validate: bool = False,
     ) -> Pipeline:
         """PATCH: label, displayOrder; ``archived: false`` restores an archived pipeline."""
         result: list[Pipeline] = []
@@ -408,12 +467,16 @@ class PipelineService:
             result.append(new)
             return _replace(pipelines, new)
 
-        await self._change(portal_id, object_type, change)
+        await self._change(portal_id, object_type, change, validate=validate)
         return result[0]
 
-    async def archive(self, portal_id: int, object_type: ObjectType, pipeline_id: str) -> None:
+    async def archive(
+        self, portal_id: int, object_type: ObjectType, pipeline_id: str, *, validate: bool = False
+    ) -> None:
         """DELETE: the pipeline is archived (kept, hidden, restorable with PATCH)."""
-        await self.update(portal_id, object_type, pipeline_id, PipelineInput(archived=True))
+        await self.update(
+            portal_id, object_type, pipeline_id, PipelineInput(archived=True), validate=validate
+        )
 
     # -- stages -------------------------------------------------------------------------
 
@@ -464,6 +527,7 @@ class PipelineService:
         data: StageInput,
         *,
         full: bool,
+        validate: bool = False,
     ) -> Stage:
         """PUT (``full``: label, displayOrder and metadata replaced) or PATCH (given fields;
         metadata merged)."""
@@ -499,21 +563,33 @@ class PipelineService:
             result.append(new)
             return _replace(pipelines, replace(old_pipeline, stages=stages, updated_at_ms=at))
 
-        await self._change(portal_id, object_type, change)
+        await self._change(portal_id, object_type, change, validate=validate)
         return result[0]
 
     async def archive_stage(
-        self, portal_id: int, object_type: ObjectType, pipeline_id: str, stage_id: str
+        self,
+        portal_id: int,
+        object_type: ObjectType,
+        pipeline_id: str,
+        stage_id: str,
+        *,
+        validate: bool = False,
     ) -> None:
         await self.change_stage(
-            portal_id, object_type, pipeline_id, stage_id, StageInput(archived=True), full=False
+            portal_id,
+            object_type,
+            pipeline_id,
+            stage_id,
+            StageInput(archived=True),
+            full=False,
+            validate=validate,
         )
 
     # -- the record check (wired into domain/objects.py) --------------------------------
 
     async def check_records(
         self,
-        portal_id: int,
+        tx: StoreTx,
         object_type: ObjectType,
         writes: Sequence[tuple[Mapping[str, str | None], Mapping[str, str] | None]],
     ) -> None:
@@ -527,14 +603,18 @@ class PipelineService:
         problems: list[dict[str, object]] = []
         fields = _PIPELINE_FIELDS.get(object_type.type_id)
         if fields is not None and any(fields[0] in w or fields[1] in w for w, _ in writes):
-            pipelines = await self.list_pipelines(portal_id, object_type)
+            stored = await tx.pipelines_for_records(object_type.type_id)
+            every = stored if stored is not None else default_pipelines(object_type.type_id)
+            pipelines = sorted(
+                (p for p in every if not p.archived), key=lambda p: (p.display_order, p.label)
+            )
             for values, current in writes:
                 problems += _stage_problems(fields, pipelines, values, current or {})
         owner_ids = [(w, w.get("hubspot_owner_id")) for w, _ in writes]
         wanted = [v for _, v in owner_ids if v]
         if wanted:
             numeric = [int(v) for v in wanted if v.isascii() and v.isdigit() and len(v) < 19]
-            missing = set(await self.owners.missing(portal_id, numeric))
+            missing = set(numeric) - await tx.active_owner_ids(numeric)
             for value in wanted:
                 if (
                     not (value.isascii() and value.isdigit())
@@ -562,6 +642,128 @@ CHECKED_PROPERTIES = frozenset(
     {"hubspot_owner_id", *(name for pair in _PIPELINE_FIELDS.values() for name in pair)}
 )
 """Every property ``check_records`` looks at."""
+
+
+def _pipeline_raw(p: Pipeline) -> dict[str, object]:
+    return {
+        "id": p.pipeline_id,
+        "label": p.label,
+        "displayOrder": p.display_order,
+        "archived": p.archived,
+    }
+
+
+def _stage_raw(s: Stage) -> dict[str, object]:
+    return {
+        "id": s.stage_id,
+        "label": s.label,
+        "displayOrder": s.display_order,
+        "metadata": dict(s.metadata),
+        "archived": s.archived,
+    }
+
+
+def _action(before_live: bool | None, after_live: bool, changed: bool) -> str | None:
+    """CREATE, UPDATE or DELETE (archive) from the state before (None: did not exist)
+    and after [inferred: HubSpot documents ``action`` as a string without its values]."""
+    if before_live is None:
+        return "CREATE" if after_live else None
+    if before_live and not after_live:
+        return "DELETE"
+    if not before_live and after_live:
+        return "CREATE"  # a restored pipeline or stage
+    return "UPDATE" if changed and after_live else None
+
+
+def audits(before: Sequence[Pipeline], after: Sequence[Pipeline], at_ms: int) -> list[Audit]:
+    """The audit entries of one change: every pipeline and stage that it created, changed
+    or deleted (``seq`` is given by storage)."""
+    old = {p.pipeline_id: p for p in before}
+    entries: list[Audit] = []
+    for new in after:
+        prev = old.get(new.pipeline_id)
+        head = _pipeline_raw(new)
+        action = _action(
+            None if prev is None else not prev.archived,
+            not new.archived,
+            prev is not None and (prev != new),
+        )
+        if action is not None:
+            entries.append(Audit(0, new.pipeline_id, "", action, at_ms, head))
+        prev_stages = {s.stage_id: s for s in prev.stages} if prev is not None else {}
+        prev_archived = prev.archived if prev is not None else False
+        kept = {s.stage_id for s in new.stages}
+        for stage in new.stages:
+            was = prev_stages.get(stage.stage_id)
+            live = not stage.archived and not new.archived
+            was_live = None if was is None else not was.archived and not prev_archived
+            step = _action(was_live, live, was is not None and was != stage)
+            if step is not None:
+                entries.append(
+                    Audit(0, new.pipeline_id, stage.stage_id, step, at_ms, _stage_raw(stage))
+                )
+        for gone in prev_stages.values():
+            if gone.stage_id not in kept and not gone.archived:
+                raw = {**_stage_raw(gone), "archived": True}
+                entries.append(Audit(0, new.pipeline_id, gone.stage_id, "DELETE", at_ms, raw))
+    return entries
+
+
+def _fields(object_type: ObjectType) -> tuple[str, str]:
+    """The (pipeline, stage) properties of a type's records; custom objects use the
+    ticket names (https://developers.hubspot.com/docs/api/crm/pipelines) [inferred]."""
+    return _PIPELINE_FIELDS.get(object_type.type_id, ("hs_pipeline", "hs_pipeline_stage"))
+
+
+def _removed(before: Sequence[Pipeline], after: Sequence[Pipeline]) -> tuple[set[str], set[str]]:
+    """(pipeline ids, stage ids) live in ``before`` and archived or gone in ``after``. A
+    pipeline that goes takes its stages with it. Stage ids are unique per type (``_Ids``)."""
+    now = {p.pipeline_id: p for p in after}
+    pipelines: set[str] = set()
+    stages: set[str] = set()
+    for old in before:
+        if old.archived:
+            continue
+        new = now.get(old.pipeline_id)
+        live = {s.stage_id for s in old.stages if not s.archived}
+        if new is None or new.archived:
+            pipelines.add(old.pipeline_id)
+            stages |= live
+        else:
+            stages |= {sid for sid in live if new.stage(sid) is None}
+    return pipelines, stages
+
+
+async def _check_unused(
+    tx: StoreTx, object_type: ObjectType, before: Sequence[Pipeline], after: Sequence[Pipeline]
+) -> None:
+    """HubSpot's ``validateReferencesBeforeDelete`` / ``validateDealStageUsagesBeforeDelete``:
+    a pipeline or stage that records are in is not deleted ("If a pipeline or stage is in use
+    (e.g., the pipeline has records ...), the delete request will be blocked and return a
+    validation error", https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/guide).
+    Records are found through the search index (live records only); the message and its
+    context are [inferred]."""
+    pipelines, stages = _removed(before, after)
+    pipeline_field, stage_field = _fields(object_type)
+    type_id = object_type.type_id
+    busy_pipelines = await tx.values_in_use(type_id, pipeline_field, _keys(pipelines))
+    busy_stages = await tx.values_in_use(type_id, stage_field, _keys(stages))
+    busy = sorted(p for p in pipelines if p.lower() in busy_pipelines)
+    busy += sorted(s for s in stages if s.lower() in busy_stages)
+    if busy:
+        shown = ", ".join(busy[:10])
+        raise ValidationError(
+            f"Cannot delete: records of this {object_type.name} pipeline are still in"
+            f" pipeline or stage [{shown}]. Move them first, or pass"
+            " validateReferencesBeforeDelete=false.",
+            context={"id": busy[:10]},
+            sub_category="PIPELINE_IN_USE",
+        )
+
+
+def _keys(ids: set[str]) -> list[str]:
+    """Search index keys: lower-cased, cut to 500 characters (migration 0011)."""
+    return sorted({i[:500].lower() for i in ids})
 
 
 def _invalid(

@@ -19,6 +19,7 @@ from assocdb.domain.history import SOURCE_API, HistoryStore
 from assocdb.domain.models import CrmObject, LabelDef, LimitDef, Portal, TokenRecord, TypeSet
 
 if TYPE_CHECKING:  # only a type here: CLI commands that import the ports stay light
+    from assocdb.domain.pipelines import Audit, Pipeline
     from assocdb.domain.webhooks import EventSink
 
 __all__ = [
@@ -226,6 +227,47 @@ class StoreTx(Protocol):
     async def forget_objects(self, object_type: str, ids: Sequence[int]) -> None:
         """GDPR: delete the archived copies, the property history and every merge alias
         naming the records."""
+        ...
+
+    # -- record writes and their checks (domain/objects.py, id_property.py, pipelines.py) -
+
+    async def get_objects(self, object_type: str, ids: Sequence[int]) -> list[CrmObject]:
+        """The live records among ``ids`` as this transaction sees them, by ascending id."""
+        ...
+
+    async def value_owners(
+        self, object_type: str, name: str, keys: Sequence[str]
+    ) -> dict[str, int]:
+        """value key (lower-cased, search index) → the live record holding it, for the
+        keys some record holds (``idProperty`` look-ups of an upsert)."""
+        ...
+
+    async def values_in_use(self, object_type: str, name: str, keys: Sequence[str]) -> set[str]:
+        """The keys among ``keys`` that some live record holds for property ``name``."""
+        ...
+
+    async def active_owner_ids(self, ids: Sequence[int]) -> set[int]:
+        """The active owners among ``ids``; an archive of one of them waits for this
+        transaction (PostgreSQL: ``FOR SHARE``)."""
+        ...
+
+    async def pipelines_for_records(self, object_type: str) -> list[Pipeline] | None:
+        """The type's stored pipelines (None: never changed, the defaults), held against
+        pipeline changes until this transaction ends (a shared lock)."""
+        ...
+
+    async def pipelines_for_change(self, object_type: str) -> list[Pipeline] | None:
+        """The type's stored pipelines (None: never changed, the defaults), held
+        exclusively until this transaction ends; a ValidationError if no such portal."""
+        ...
+
+    async def store_pipelines(self, object_type: str, pipelines: Sequence[Pipeline]) -> None:
+        """Replace the type's pipelines (after ``pipelines_for_change``)."""
+        ...
+
+    async def add_pipeline_audits(self, object_type: str, audits: Sequence[Audit]) -> None:
+        """Append audit entries of the type's pipelines, numbered after the last one (after
+        ``pipelines_for_change``, which serialises the type's changes)."""
         ...
 
 

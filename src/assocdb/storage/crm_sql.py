@@ -25,11 +25,11 @@ COUNTER_TAKE = (
 )
 
 OWNER_COLUMNS = (
-    "owner_id, user_id, email, first_name, last_name, archived, created_at_ms, updated_at_ms"
+    "owner_id, user_id, email, first_name, last_name, archived, created_at_ms, updated_at_ms, teams"
 )
 OWNER_INSERT = (
     f"INSERT INTO owners (portal_id, email_key, {OWNER_COLUMNS})"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
 )
 OWNER_LIST = (
     f"SELECT {OWNER_COLUMNS} FROM owners WHERE portal_id = ? AND archived = ? AND owner_id > ?"
@@ -50,6 +50,14 @@ OWNER_ARCHIVE = (
     " WHERE portal_id = ? AND owner_id = ? AND archived = 0"
 )
 
+TEAM_BY_NAME = "SELECT team_id, name FROM owner_teams WHERE portal_id = ? AND name_key = ?"
+# A team created by two owner creates at once: the second waits for the first and keeps its row.
+TEAM_INSERT = (
+    "INSERT INTO owner_teams (portal_id, team_id, name_key, name) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (portal_id, name_key) DO NOTHING"
+)
+TEAM_BASE = 100_000
+"""First team id of a portal [inferred: HubSpot's team ids are 5–6 digits]."""
 OWNER_BASE = 10_000_000
 """First owner id of a portal: HubSpot's owner ids are 8–9 digits."""
 USER_BASE = 1_000_000
@@ -124,3 +132,42 @@ SCHEMA_UPDATE = (
 SCHEMA_DELETE = "DELETE FROM custom_schemas WHERE portal_id = ? AND type_id = ?"
 SCHEMA_BASE = 1_000_000
 """Custom type ids of a portal are ``2-1000001``, ``2-1000002``… (HubSpot's are 7+ digits)."""
+
+# -- record writes' checks inside the unit of work (storage/*_recordtx.py) -------------------
+
+# The live records that hold one of these values of a property (the search index keeps
+# values lower-cased in ``value_key``): pipelines or stages still in use.
+VALUES_IN_USE = (
+    "SELECT DISTINCT value_key FROM search_values WHERE portal_id = ? AND object_type = ?"
+    " AND name = ? AND value_key IN ({marks})"
+)
+ACTIVE_OWNERS = (
+    "SELECT owner_id FROM owners WHERE portal_id = ? AND archived = 0 AND owner_id IN ({marks})"
+)
+
+
+def marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def pipelines_lock_key(schema: str | None, portal_id: int, object_type: str) -> str:
+    """The advisory lock of a portal's pipelines of one type (PostgreSQL): record writes
+    that set a pipeline or stage take it shared, pipeline changes exclusive."""
+    return f"assocdb-pipelines|{schema or ''}|{portal_id}|{object_type}"
+
+
+# -- pipeline audits (migration 0027) -------------------------------------------------------
+
+AUDIT_NEXT_SEQ = (
+    "SELECT COALESCE(MAX(seq), 0) + 1 FROM pipeline_audits WHERE portal_id = ? AND object_type = ?"
+)
+AUDIT_INSERT = (
+    "INSERT INTO pipeline_audits (portal_id, object_type, seq, pipeline_id, stage_id, action,"
+    " at_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Newest first (HubSpot: "a reverse chronological list of all mutations").
+AUDIT_READ = (
+    "SELECT seq, pipeline_id, stage_id, action, at_ms, body FROM pipeline_audits"
+    " WHERE portal_id = ? AND object_type = ? AND pipeline_id = ? AND stage_id = ?"
+    " ORDER BY seq DESC LIMIT ?"
+)

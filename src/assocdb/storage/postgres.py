@@ -45,6 +45,7 @@ from assocdb.storage.postgres_objects import ANY_ID, PostgresObjects
 from assocdb.storage.postgres_owners import PostgresOwners
 from assocdb.storage.postgres_pipelines import PostgresPipelines
 from assocdb.storage.postgres_properties import PostgresProperties
+from assocdb.storage.postgres_recordtx import PostgresRecordTx
 from assocdb.storage.postgres_schemas import PostgresSchemas
 from assocdb.storage.postgres_search import PostgresSearch
 from assocdb.storage.postgres_webhooks import flush_events
@@ -183,7 +184,7 @@ class PostgresStore(
         self.sinks.committed(tx.events)
 
 
-class _PostgresTx(PostgresMergeTx, PostgresTxCore):
+class _PostgresTx(PostgresRecordTx, PostgresMergeTx, PostgresTxCore):
     """The unit of work: graph, label, limit and record operations. Other areas add a
     mixin (a ``PostgresTxCore`` subclass in their own module) to these bases."""
 

@@ -6,11 +6,16 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from assocdb.domain.owners import IdProperty, NewOwner, Owner, email_key
+from assocdb.domain.owners import IdProperty, NewOwner, Owner, Team, email_key
 from assocdb.storage import crm_sql as q
 from assocdb.storage.postgres_base import PostgresBase
 from assocdb.storage.sql import pg
-from assocdb.storage.sqlite_owners import duplicate_email, no_portal, owner_from_row
+from assocdb.storage.sqlite_owners import (
+    duplicate_email,
+    encode_teams,
+    no_portal,
+    owner_from_row,
+)
 
 __all__ = ["PostgresOwners", "take_counter"]
 
@@ -24,6 +29,17 @@ async def take_counter(
     return int(after) - n
 
 
+async def _team(conn: asyncpg.Connection, portal_id: int, name: str, primary: bool) -> Team:
+    """The portal's team of this name (case-insensitive), created if new (by whichever of
+    two concurrent creates commits first: the other's insert does nothing)."""
+    found = await conn.fetchrow(pg(q.TEAM_BY_NAME), portal_id, name.lower())
+    if found is None:
+        team_id = await take_counter(conn, portal_id, "team", q.TEAM_BASE + 1, 1)
+        await conn.execute(pg(q.TEAM_INSERT), portal_id, team_id, name.lower(), name)
+        found = await conn.fetchrow(pg(q.TEAM_BY_NAME), portal_id, name.lower())
+    return Team(str(found[0]), found[1], primary)
+
+
 class PostgresOwners(PostgresBase):
     async def create_owner(self, portal_id: int, owner: NewOwner, now_ms: int) -> Owner:
         async with self._connection() as conn, conn.transaction():
@@ -32,13 +48,22 @@ class PostgresOwners(PostgresBase):
             owner_id = await take_counter(conn, portal_id, "owner", q.OWNER_BASE + 1, 1)
             user_id = await take_counter(conn, portal_id, "user", q.USER_BASE + 1, 1)
             row = (owner_id, user_id, owner.email, owner.first_name, owner.last_name)
+            teams = tuple(
+                [await _team(conn, portal_id, n, i == 0) for i, n in enumerate(owner.teams)]
+            )
             try:
                 await conn.execute(
-                    pg(q.OWNER_INSERT), portal_id, email_key(owner.email), *row, now_ms, now_ms
+                    pg(q.OWNER_INSERT),
+                    portal_id,
+                    email_key(owner.email),
+                    *row,
+                    now_ms,
+                    now_ms,
+                    encode_teams(teams),
                 )
             except asyncpg.UniqueViolationError:
                 raise duplicate_email(owner.email) from None
-            return Owner(*row, False, now_ms, now_ms)
+            return Owner(*row, False, now_ms, now_ms, teams)
 
     async def list_owners(
         self, portal_id: int, *, email: str | None, archived: bool, after_id: int, limit: int

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from assocdb.domain.pipelines import Changes, Pipeline
-from assocdb.errors import ValidationError
+from assocdb.domain.pipelines import Audit, Pipeline
 from assocdb.storage import crm_sql as q
 from assocdb.storage.postgres_base import PostgresBase
 from assocdb.storage.sql import pg
-from assocdb.storage.sqlite_pipelines import decode_pipeline, encode_pipeline
+from assocdb.storage.sqlite_pipelines import audit_from_row, decode_pipeline
 
 __all__ = ["PostgresPipelines"]
 
@@ -21,24 +20,11 @@ class PostgresPipelines(PostgresBase):
             rows = await conn.fetch(pg(q.PIPELINES_READ), portal_id, object_type)
         return [decode_pipeline(r[0]) for r in rows]
 
-    async def change_pipelines(
-        self, portal_id: int, object_type: str, initial: list[Pipeline], change: Changes
-    ) -> list[Pipeline]:
-        mark = q.pipelines_mark(object_type)
-        async with self._connection() as conn, conn.transaction():
-            if await conn.fetchval(pg(q.PORTAL_EXISTS), portal_id) is None:
-                raise ValidationError(f"Portal {portal_id} does not exist.")
-            status = await conn.execute(pg(q.COUNTER_INIT), portal_id, mark, 0)
-            await conn.fetchval(pg(q.PIPELINES_LOCK), portal_id, mark)
-            if status.endswith(" 1"):
-                current = initial
-            else:
-                rows = await conn.fetch(pg(q.PIPELINES_READ), portal_id, object_type)
-                current = [decode_pipeline(r[0]) for r in rows]
-            changed = change(current)
-            await conn.execute(pg(q.PIPELINES_DELETE), portal_id, object_type)
-            await conn.executemany(
-                pg(q.PIPELINES_INSERT),
-                [(portal_id, object_type, p.pipeline_id, encode_pipeline(p)) for p in changed],
+    async def read_pipeline_audits(
+        self, portal_id: int, object_type: str, pipeline_id: str, stage_id: str, limit: int
+    ) -> list[Audit]:
+        async with self._connection() as conn:
+            rows = await conn.fetch(
+                pg(q.AUDIT_READ), portal_id, object_type, pipeline_id, stage_id, limit
             )
-        return changed
+        return [audit_from_row(r) for r in rows]

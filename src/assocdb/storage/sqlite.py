@@ -40,6 +40,7 @@ from assocdb.storage.sqlite_objects import SQLiteObjects
 from assocdb.storage.sqlite_owners import SQLiteOwners
 from assocdb.storage.sqlite_pipelines import SQLitePipelines
 from assocdb.storage.sqlite_properties import SQLiteProperties
+from assocdb.storage.sqlite_recordtx import SQLiteRecordTx
 from assocdb.storage.sqlite_schemas import SQLiteSchemas
 from assocdb.storage.sqlite_search import SQLiteSearch
 from assocdb.storage.sqlite_webhooks import flush_events
@@ -206,7 +207,7 @@ def _finish(conn: sqlite3.Connection, tx: _SQLiteTx) -> None:
     conn.execute("COMMIT")
 
 
-class _SQLiteTx(SQLiteMergeTx, SQLiteTxCore):
+class _SQLiteTx(SQLiteRecordTx, SQLiteMergeTx, SQLiteTxCore):
     """The unit of work: graph, label, limit and record operations. Other areas add a
     mixin (a ``SQLiteTxCore`` subclass in their own module) to these bases."""
 

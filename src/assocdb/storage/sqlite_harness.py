@@ -25,7 +25,9 @@ _PORTAL_TABLES = (
     "limits",
     # CRM configuration and merges (issue 13): owners, pipelines, schemas, aliases.
     "owners",
+    "owner_teams",
     "pipelines",
+    "pipeline_audits",
     "custom_schemas",
     "merged_objects",
     "crm_counters",

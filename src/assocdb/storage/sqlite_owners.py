@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from assocdb.domain.owners import IdProperty, NewOwner, Owner, email_key
+from assocdb.domain.owners import IdProperty, NewOwner, Owner, Team, email_key
 from assocdb.errors import ValidationError
 from assocdb.storage import crm_sql as q
 from assocdb.storage.sqlite_base import SQLiteBase
@@ -22,8 +23,28 @@ def take_counter(conn: sqlite3.Connection, portal_id: int, name: str, start: int
 
 
 def owner_from_row(row: Sequence[Any]) -> Owner:
-    owner_id, user_id, email, first, last, archived, created, updated = row
-    return Owner(owner_id, user_id, email, first, last, bool(archived), created, updated)
+    owner_id, user_id, email, first, last, archived, created, updated, teams = row
+    return Owner(
+        owner_id, user_id, email, first, last, bool(archived), created, updated, decode_teams(teams)
+    )
+
+
+def encode_teams(teams: Sequence[Team]) -> str:
+    return json.dumps([{"id": t.team_id, "name": t.name, "primary": t.primary} for t in teams])
+
+
+def decode_teams(text: str) -> tuple[Team, ...]:
+    return tuple(Team(str(t["id"]), str(t["name"]), bool(t["primary"])) for t in json.loads(text))
+
+
+def _team(conn: sqlite3.Connection, portal_id: int, name: str, primary: bool) -> Team:
+    """The portal's team of this name (case-insensitive), created if new."""
+    found = conn.execute(q.TEAM_BY_NAME, (portal_id, name.lower())).fetchone()
+    if found is not None:
+        return Team(str(found[0]), found[1], primary)
+    team_id = take_counter(conn, portal_id, "team", q.TEAM_BASE + 1, 1)
+    conn.execute(q.TEAM_INSERT, (portal_id, team_id, name.lower(), name))
+    return Team(str(team_id), name, primary)
 
 
 def duplicate_email(email: str) -> ValidationError:
@@ -44,13 +65,15 @@ class SQLiteOwners(SQLiteBase):
             owner_id = take_counter(conn, portal_id, "owner", q.OWNER_BASE + 1, 1)
             user_id = take_counter(conn, portal_id, "user", q.USER_BASE + 1, 1)
             row = (owner_id, user_id, owner.email, owner.first_name, owner.last_name)
+            teams = tuple(_team(conn, portal_id, n, i == 0) for i, n in enumerate(owner.teams))
             try:
                 conn.execute(
-                    q.OWNER_INSERT, (portal_id, email_key(owner.email), *row, now_ms, now_ms)
+                    q.OWNER_INSERT,
+                    (portal_id, email_key(owner.email), *row, now_ms, now_ms, encode_teams(teams)),
                 )
             except sqlite3.IntegrityError:
                 raise duplicate_email(owner.email) from None
-            return Owner(*row, False, now_ms, now_ms)
+            return Owner(*row, False, now_ms, now_ms, teams)
 
         return await self._write_tx(run)
 

@@ -19,6 +19,8 @@ class OwnerInput(Struct, forbid_unknown_fields=True):
     email: str
     firstName: str | None = None
     lastName: str | None = None
+    teams: list[str] = []
+    """Team names, the primary team first (at most 20, each 1–100 characters)."""
 
 
 async def create_owner(call: Call) -> Response:
@@ -26,7 +28,7 @@ async def create_owner(call: Call) -> Response:
     portal_id = await admin._portal(call)
     body = await call.body(OwnerInput)
     owner = await call.services.crm.owners.create(
-        portal_id, NewOwner(body.email, body.firstName, body.lastName)
+        portal_id, NewOwner(body.email, body.firstName, body.lastName, tuple(body.teams))
     )
     return call.json(render_owner(owner), 201)
 

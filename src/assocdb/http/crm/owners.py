@@ -20,6 +20,12 @@ __all__ = ["OPERATIONS", "PublicOwner", "render_owner"]
 SCOPES = ("crm.objects.owners.read", "automation")
 
 
+class PublicTeam(Struct):
+    id: str
+    name: str
+    primary: bool
+
+
 class PublicOwner(Struct, omit_defaults=True, kw_only=True):
     id: str
     email: str
@@ -31,6 +37,9 @@ class PublicOwner(Struct, omit_defaults=True, kw_only=True):
     createdAt: str
     updatedAt: str
     archived: bool
+    teams: list[PublicTeam] | None = None
+    """Left out for owners in no team [inferred: HubSpot lists teams "if teams are available
+    for your HubSpot tier", https://developers.hubspot.com/docs/api/crm/owners]."""
 
 
 class ForwardPaging(Struct):
@@ -55,6 +64,7 @@ def render_owner(owner: Owner) -> PublicOwner:
         createdAt=iso_ms(owner.created_at_ms),
         updatedAt=iso_ms(owner.updated_at_ms),
         archived=owner.archived,
+        teams=[PublicTeam(t.team_id, t.name, t.primary) for t in owner.teams] or None,
     )
 
 

@@ -8,12 +8,22 @@ write scope) [inferred: HubSpot's spec lists the type's object and schema scopes
 
 from __future__ import annotations
 
+from typing import Any
+
 from msgspec import Struct
 from starlette.responses import Response
 
-from assocdb.domain.pipelines import Pipeline, PipelineInput, PipelineService, Stage, StageInput
+from assocdb.domain.pipelines import (
+    Audit,
+    Pipeline,
+    PipelineInput,
+    PipelineService,
+    Stage,
+    StageInput,
+)
+from assocdb.errors import ValidationError
 from assocdb.http.call import Call
-from assocdb.http.operation import Operation
+from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms
 
 __all__ = ["OPERATIONS"]
@@ -68,6 +78,23 @@ class StageCollection(Struct):
     results: list[StageOut]
 
 
+class PublicAuditInfo(Struct, omit_defaults=True, kw_only=True):
+    """One audit entry (HubSpot's ``PublicAuditInfo``,
+    https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/get-pipelines-audit).
+    ``fromUserId`` is left out: assocdb has no users making the changes."""
+
+    action: str
+    identifier: str
+    portalId: int
+    timestamp: str
+    message: str
+    rawObject: dict[str, Any]
+
+
+class CollectionResponsePublicAuditInfoNoPaging(Struct):
+    results: list[PublicAuditInfo]
+
+
 def _text(value: MetaValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -111,6 +138,47 @@ def _pipeline_out(pipeline: Pipeline) -> PipelineOut:
     )
 
 
+# HubSpot's reference check on deletes: off by default on v3 ("default: false",
+# https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/pipelines/delete-crm-v3-pipelines-objectType-pipelineId),
+# on by default from the 2026-09 version
+# (https://developers.hubspot.com/changelog/pipeline-stage-validation-true). Deal pipelines
+# name it validateDealStageUsagesBeforeDelete, the others validateReferencesBeforeDelete;
+# either one asks for the check here.
+_VALIDATE = ("validateReferencesBeforeDelete", "validateDealStageUsagesBeforeDelete")
+_VALIDATE_QUERY = tuple(
+    QueryParam(name, "string", "true: refuse (400) when records are in the pipeline or stage.")
+    for name in _VALIDATE
+)
+
+
+def _validate(call: Call) -> bool:
+    """The reference check's flags: true or false (case-insensitive), else a 400."""
+    wanted = False
+    for name in _VALIDATE:
+        raw = call.request.query_params.get(name)
+        if raw is None:
+            continue
+        value = raw.strip().lower()
+        if value not in ("true", "false"):
+            raise ValidationError(
+                f"Invalid {name} '{raw[:40]}': use true or false.", context={name: [raw[:40]]}
+            )
+        wanted = wanted or value == "true"
+    return wanted
+
+
+def _audit_out(portal_id: int, audit: Audit) -> PublicAuditInfo:
+    what = f"stage {audit.stage_id}" if audit.stage_id else f"pipeline {audit.pipeline_id}"
+    return PublicAuditInfo(
+        action=audit.action,
+        identifier=str(audit.seq),
+        portalId=portal_id,
+        timestamp=iso_ms(audit.at_ms),
+        message=f"{audit.action} of {what}",
+        rawObject=audit.raw,
+    )
+
+
 def _service(call: Call) -> PipelineService:
     return call.services.crm.pipelines
 
@@ -136,7 +204,11 @@ async def get_pipeline(call: Call) -> Response:
 async def replace_pipeline(call: Call) -> Response:
     data = _pipeline_input(await call.body(PipelineIn))
     done = await _service(call).replace(
-        call.portal_id, call.types["objectType"], call.request.path_params["pipelineId"], data
+        call.portal_id,
+        call.types["objectType"],
+        call.request.path_params["pipelineId"],
+        data,
+        validate=_validate(call),
     )
     return call.json(_pipeline_out(done))
 
@@ -145,16 +217,42 @@ async def update_pipeline(call: Call) -> Response:
     body = await call.body(PipelineIn)
     data = PipelineInput(body.label, body.displayOrder, None, None, body.archived)
     done = await _service(call).update(
-        call.portal_id, call.types["objectType"], call.request.path_params["pipelineId"], data
+        call.portal_id,
+        call.types["objectType"],
+        call.request.path_params["pipelineId"],
+        data,
+        validate=_validate(call),
     )
     return call.json(_pipeline_out(done))
 
 
 async def archive_pipeline(call: Call) -> Response:
     await _service(call).archive(
-        call.portal_id, call.types["objectType"], call.request.path_params["pipelineId"]
+        call.portal_id,
+        call.types["objectType"],
+        call.request.path_params["pipelineId"],
+        validate=_validate(call),
     )
     return Response(status_code=204)
+
+
+async def pipeline_audit(call: Call) -> Response:
+    found = await _service(call).audit(
+        call.portal_id, call.types["objectType"], call.request.path_params["pipelineId"]
+    )
+    return call.json(
+        CollectionResponsePublicAuditInfoNoPaging([_audit_out(call.portal_id, a) for a in found])
+    )
+
+
+async def stage_audit(call: Call) -> Response:
+    pipeline_id, stage_id = _stage_path(call)
+    found = await _service(call).audit(
+        call.portal_id, call.types["objectType"], pipeline_id, stage_id
+    )
+    return call.json(
+        CollectionResponsePublicAuditInfoNoPaging([_audit_out(call.portal_id, a) for a in found])
+    )
 
 
 async def list_stages(call: Call) -> Response:
@@ -204,7 +302,7 @@ async def update_stage(call: Call) -> Response:
 async def archive_stage(call: Call) -> Response:
     pipeline_id, stage_id = _stage_path(call)
     await _service(call).archive_stage(
-        call.portal_id, call.types["objectType"], pipeline_id, stage_id
+        call.portal_id, call.types["objectType"], pipeline_id, stage_id, validate=_validate(call)
     )
     return Response(status_code=204)
 
@@ -224,6 +322,7 @@ def _op(
     summary: str,
     request: type | None,
     responses: dict[int, type | None],
+    query: tuple[QueryParam, ...] = (),
 ) -> Operation:
     return Operation(
         method,
@@ -235,6 +334,7 @@ def _op(
         access="read" if method == "GET" else "write",
         request=request,
         responses=responses,
+        query=query,
     )
 
 
@@ -266,6 +366,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Replace a pipeline: label, order and the whole stage list",
         PipelineIn,
         {200: PipelineOut},
+        _VALIDATE_QUERY,
     ),
     _op(
         "PATCH",
@@ -275,6 +376,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Change a pipeline's label or order, or restore it (archived: false)",
         PipelineIn,
         {200: PipelineOut},
+        _VALIDATE_QUERY,
     ),
     _op(
         "DELETE",
@@ -284,6 +386,25 @@ OPERATIONS: tuple[Operation, ...] = (
         "Archive a pipeline",
         None,
         {204: None},
+        _VALIDATE_QUERY,
+    ),
+    _op(
+        "GET",
+        _ONE + "/audit",
+        pipeline_audit,
+        "pipeline_audit",
+        "The pipeline's changes, newest first",
+        None,
+        {200: CollectionResponsePublicAuditInfoNoPaging},
+    ),
+    _op(
+        "GET",
+        _STAGE + "/audit",
+        stage_audit,
+        "stage_audit",
+        "The stage's changes, newest first",
+        None,
+        {200: CollectionResponsePublicAuditInfoNoPaging},
     ),
     _op(
         "GET",
@@ -314,5 +435,14 @@ OPERATIONS: tuple[Operation, ...] = (
         StageIn,
         {200: StageOut},
     ),
-    _op("DELETE", _STAGE, archive_stage, "archive_stage", "Archive a stage", None, {204: None}),
+    _op(
+        "DELETE",
+        _STAGE,
+        archive_stage,
+        "archive_stage",
+        "Archive a stage",
+        None,
+        {204: None},
+        _VALIDATE_QUERY,
+    ),
 )

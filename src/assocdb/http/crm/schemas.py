@@ -18,6 +18,7 @@ from assocdb.domain.schemas import (
     CustomSchema,
     SchemaInput,
 )
+from assocdb.errors import ObjectNotFound, ValidationError
 from assocdb.http.call import Call
 from assocdb.http.operation import Operation, QueryParam
 from assocdb.http.render import iso_ms
@@ -225,6 +226,50 @@ async def list_schemas(call: Call) -> Response:
     return call.json(SchemaCollection([_schema(s) for s in found]))
 
 
+MAX_BATCH_READ = 100
+"""Inputs of one ``schemas/batch/read`` [inferred: HubSpot documents no cap; the objects
+batch limit]."""
+MAX_IDENTIFIER = 200
+"""Characters of one input (an id, name or fully qualified name) [inferred]."""
+
+
+class SchemaBatchReadIn(Struct, forbid_unknown_fields=False):
+    """HubSpot's ``ObjectSchemaBatchReadRequest``
+    (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/schemas/batch/get-schemas).
+    The three ``include…`` flags are accepted; every schema is answered whole
+    (properties and association definitions included) [inferred]."""
+
+    inputs: list[str]
+    includeAssociationDefinitions: bool = True
+    includeAuditMetadata: bool = False
+    includePropertyDefinitions: bool = True
+
+
+async def batch_read_schemas(call: Call) -> Response:
+    """Schemas by id (``2-N``), name or fully qualified name, in input order, each once;
+    inputs that name no schema are left out (the answer has no ``errors``) [inferred]."""
+    body = await call.body(SchemaBatchReadIn)
+    if len(body.inputs) > MAX_BATCH_READ:
+        raise ValidationError(
+            f"Too many inputs: {len(body.inputs)}, at most {MAX_BATCH_READ} per request.",
+            context={"inputs": [str(len(body.inputs))]},
+        )
+    long = next((i for i in body.inputs if len(i) > MAX_IDENTIFIER), None)
+    if long is not None:
+        raise ValidationError(
+            f"Invalid input '{long[:40]}…': at most {MAX_IDENTIFIER} characters.",
+            context={"inputs": [long[:40]]},
+        )
+    found: dict[str, SchemaOut] = {}
+    for text in dict.fromkeys(body.inputs):
+        try:
+            schema = await call.services.crm.schemas.get(call.portal_id, text)
+        except (ObjectNotFound, ValidationError):
+            continue
+        found.setdefault(schema.type_id, _schema(schema))
+    return call.json(SchemaCollection(list(found.values())))
+
+
 async def create_schema(call: Call) -> Response:
     made = await call.services.crm.schemas.create(call.portal_id, _input(await call.body(SchemaIn)))
     return call.json(_schema(made), 201)
@@ -298,6 +343,18 @@ def _operations(base: str, suffix: str) -> tuple[Operation, ...]:
             request=SchemaIn,
             responses={201: SchemaOut},
             scopes=write,
+        ),
+        Operation(
+            "POST",
+            base + "/batch/read",
+            batch_read_schemas,
+            "batch_read_schemas" + suffix,
+            f"Read up to {MAX_BATCH_READ} custom object types by id, name or fully qualified name",
+            "Schemas",
+            request=SchemaBatchReadIn,
+            responses={200: SchemaCollection},
+            scopes=read,
+            batch_limit=MAX_BATCH_READ,
         ),
         Operation(
             "GET",
