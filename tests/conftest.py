@@ -200,3 +200,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             "postgresql://user@host:5432/db to run them)",
             yellow=True,
         )
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> Path:
+    """HubSpot's Node client (``tests/node/node_modules``), installed with ``npm ci`` on
+    first use by the one installer, ``tests/node/install.py``; skips only without node."""
+    from tests.node.install import ensure_node_modules
+
+    return ensure_node_modules()

@@ -25,7 +25,7 @@ from hubspot.crm.contacts.exceptions import ApiException
 from hubspot.crm.properties import PropertyCreate
 
 from tests.live import LiveServer, cli, live_server
-from tests.node.test_node_client import HERE, node_modules  # noqa: F401 (a fixture)
+from tests.node.install import HERE
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +119,7 @@ def test_python_client_properties_and_search(server: LiveServer) -> None:
     assert body["message"].startswith("Contact already exists. Existing ID: ")
 
 
-def test_node_client_search(node_modules: Path, server: LiveServer) -> None:  # noqa: F811
+def test_node_client_search(node_modules: Path, server: LiveServer) -> None:
     done = subprocess.run(
         ["node", str(HERE / "search.js")],
         cwd=HERE,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from assocdb.domain.properties import PropertyDef, PropertyGroup
 from assocdb.storage import properties_sql as q
-from assocdb.storage.postgres_base import PostgresBase, unavailable
+from assocdb.storage.postgres_base import PostgresBase
 from assocdb.storage.sql import pg
 
 __all__ = ["PostgresProperties"]
@@ -19,8 +19,7 @@ def _count(status: str) -> int:
 
 class PostgresProperties(PostgresBase):
     async def list_properties(self, portal_id: int, object_type: str) -> list[PropertyDef]:
-        with unavailable():
-            rows = await self.pool.fetch(pg(q.LIST_PROPERTIES), portal_id, object_type)
+        rows = await self.db.fetch(pg(q.LIST_PROPERTIES), portal_id, object_type)
         return [q.property_from_row(tuple(r)) for r in rows]
 
     async def insert_property(self, portal_id: int, object_type: str, prop: PropertyDef) -> bool:
@@ -41,8 +40,7 @@ class PostgresProperties(PostgresBase):
             )
 
     async def list_groups(self, portal_id: int, object_type: str) -> list[PropertyGroup]:
-        with unavailable():
-            rows = await self.pool.fetch(pg(q.LIST_GROUPS), portal_id, object_type)
+        rows = await self.db.fetch(pg(q.LIST_GROUPS), portal_id, object_type)
         return [PropertyGroup(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
     async def insert_group(self, portal_id: int, object_type: str, group: PropertyGroup) -> bool:
@@ -61,8 +59,7 @@ class PostgresProperties(PostgresBase):
     async def owners_of_values(
         self, portal_id: int, object_type: str, name: str, values: Sequence[str]
     ) -> dict[str, int]:
-        with unavailable():
-            rows = await self.pool.fetch(
-                pg(q.owners_sql(len(values))), portal_id, object_type, name, *values
-            )
+        rows = await self.db.fetch(
+            pg(q.owners_sql(len(values))), portal_id, object_type, name, *values
+        )
         return {str(r[0]): int(r[1]) for r in rows}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from assocdb.domain.search import SearchPlan
-from assocdb.storage.postgres_base import PostgresBase, unavailable
+from assocdb.storage.postgres_base import PostgresBase
 from assocdb.storage.search_sql import count_query, rows_query
 from assocdb.storage.sql import pg
 
@@ -18,12 +18,10 @@ _numbered = pg.__wrapped__
 class PostgresSearch(PostgresBase):
     async def search_rows(self, plan: SearchPlan) -> list[tuple[int, object]]:
         sql, params = rows_query(plan, "postgres")
-        with unavailable():
-            rows = await self.read_pool.fetch(_numbered(sql), *params)
+        rows = await self.read_db.fetch(_numbered(sql), *params)
         return [(int(r[0]), r[1]) for r in rows]
 
     async def search_count(self, plan: SearchPlan) -> int:
         sql, params = count_query(plan, "postgres")
-        with unavailable():
-            value = await self.read_pool.fetchval(_numbered(sql), *params)
+        value = await self.read_db.fetchval(_numbered(sql), *params)
         return int(value)

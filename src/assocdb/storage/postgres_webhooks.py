@@ -117,13 +117,11 @@ class PostgresWebhooks(PostgresBase):
         return App(app_id, app.name, app.client_secret, app.api_key_hash, app.created_at_ms)
 
     async def get_app(self, app_id: int) -> App | None:
-        with unavailable():
-            row = await self.pool.fetchrow(pg(q.SELECT_APP), app_id)
+        row = await self.db.fetchrow(pg(q.SELECT_APP), app_id)
         return rows.app(row) if row else None
 
     async def find_app_by_key(self, api_key_hash: str) -> App | None:
-        with unavailable():
-            row = await self.pool.fetchrow(pg(q.SELECT_APP_BY_KEY), api_key_hash)
+        row = await self.db.fetchrow(pg(q.SELECT_APP_BY_KEY), api_key_hash)
         return rows.app(row) if row else None
 
     async def install_app(self, app_id: int, portal_id: int, now_ms: int) -> None:
@@ -132,43 +130,37 @@ class PostgresWebhooks(PostgresBase):
         self.sinks.clear()
 
     async def app_portals(self, app_id: int) -> list[int]:
-        with unavailable():
-            found = await self.pool.fetch(pg(q.SELECT_APP_PORTALS), app_id)
+        found = await self.db.fetch(pg(q.SELECT_APP_PORTALS), app_id)
         return [int(r[0]) for r in found]
 
     async def add_app_token(self, token_hash: str, app_id: int) -> None:
-        with unavailable():
-            await self.pool.execute(pg(q.INSERT_APP_TOKEN), token_hash, app_id)
+        await self.db.execute(pg(q.INSERT_APP_TOKEN), token_hash, app_id)
 
     # -- settings and subscriptions -----------------------------------------------------
 
     async def get_webhook_settings(self, app_id: int) -> WebhookSettings | None:
-        with unavailable():
-            row = await self.pool.fetchrow(pg(q.SELECT_SETTINGS), app_id)
+        row = await self.db.fetchrow(pg(q.SELECT_SETTINGS), app_id)
         return rows.settings(row) if row else None
 
     async def put_webhook_settings(self, settings: WebhookSettings) -> WebhookSettings:
         s = settings
-        with unavailable():
-            row = await self.pool.fetchrow(
-                pg(q.UPSERT_SETTINGS),
-                s.app_id,
-                s.target_url,
-                s.max_concurrent,
-                s.period,
-                s.created_at_ms,
-                s.updated_at_ms,
-            )
+        row = await self.db.fetchrow(
+            pg(q.UPSERT_SETTINGS),
+            s.app_id,
+            s.target_url,
+            s.max_concurrent,
+            s.period,
+            s.created_at_ms,
+            s.updated_at_ms,
+        )
         return rows.settings(row)
 
     async def delete_webhook_settings(self, app_id: int) -> bool:
-        with unavailable():
-            status = await self.pool.execute(pg(q.DELETE_SETTINGS), app_id)
+        status = await self.db.execute(pg(q.DELETE_SETTINGS), app_id)
         return bool(status != "DELETE 0")
 
     async def list_subscriptions(self, app_id: int) -> list[SubscriptionRecord]:
-        with unavailable():
-            found = await self.pool.fetch(pg(q.SELECT_SUBSCRIPTIONS), app_id)
+        found = await self.db.fetch(pg(q.SELECT_SUBSCRIPTIONS), app_id)
         return [rows.subscription(r) for r in found]
 
     async def create_subscription(
@@ -180,17 +172,16 @@ class PostgresWebhooks(PostgresBase):
         active: bool,
         now_ms: int,
     ) -> SubscriptionRecord:
-        with unavailable():
-            row = await self.pool.fetchrow(
-                pg(q.INSERT_SUBSCRIPTION),
-                app_id,
-                event_type,
-                object_type_id,
-                property_name,
-                active,
-                now_ms,
-                now_ms,
-            )
+        row = await self.db.fetchrow(
+            pg(q.INSERT_SUBSCRIPTION),
+            app_id,
+            event_type,
+            object_type_id,
+            property_name,
+            active,
+            now_ms,
+            now_ms,
+        )
         self.sinks.clear()
         return rows.subscription(row)
 
@@ -207,8 +198,7 @@ class PostgresWebhooks(PostgresBase):
         return out
 
     async def delete_subscription(self, app_id: int, subscription_id: int) -> bool:
-        with unavailable():
-            status = await self.pool.execute(pg(q.DELETE_SUBSCRIPTION), app_id, subscription_id)
+        status = await self.db.execute(pg(q.DELETE_SUBSCRIPTION), app_id, subscription_id)
         self.sinks.clear()
         return bool(status != "DELETE 0")
 
@@ -244,13 +234,11 @@ class PostgresWebhooks(PostgresBase):
         query: DeliveryQuery | None = None,
     ) -> list[DeliveryRecord]:
         params = rows.delivery_filter_params(portal_id, app_id, query or DeliveryQuery(limit))
-        with unavailable():
-            found = await self.pool.fetch(pg(q.LIST_DELIVERIES), *params)
+        found = await self.db.fetch(pg(q.LIST_DELIVERIES), *params)
         return [rows.delivery(r) for r in found]
 
     async def count_pending_events(self) -> int:
-        with unavailable():
-            return int(await self.pool.fetchval(q.PENDING_EVENTS))
+        return int(await self.db.fetchval(q.PENDING_EVENTS))
 
     async def prune_events(self, cutoff_ms: int, limit: int) -> int:
         async with self._connection() as conn, conn.transaction():
@@ -267,15 +255,13 @@ class PostgresWebhooks(PostgresBase):
     async def take_slot(
         self, app_id: int, limit: int, owner: str, now_ms: int, lease_ms: int
     ) -> int | None:
-        with unavailable():
-            slot = await self.pool.fetchval(
-                q.TAKE_SLOT_POSTGRES, app_id, owner, now_ms + lease_ms, limit, now_ms
-            )
+        slot = await self.db.fetchval(
+            q.TAKE_SLOT_POSTGRES, app_id, owner, now_ms + lease_ms, limit, now_ms
+        )
         return None if slot is None else int(slot)
 
     async def release_slot(self, app_id: int, slot: int, owner: str) -> None:
-        with unavailable():
-            await self.pool.execute(pg(q.RELEASE_SLOT), app_id, slot, owner)
+        await self.db.execute(pg(q.RELEASE_SLOT), app_id, slot, owner)
 
 
 async def _install(conn: asyncpg.Connection, app_id: int, portal_id: int, now_ms: int) -> None:
