@@ -79,7 +79,9 @@ def test_events_carry_hubspots_fields_and_verifiable_signatures(
         == 204
     )
 
-    events = webhook_receiver.wait_for(5)
+    # creation, email's propertyChange, the association (one event per side), then the
+    # archive: the association removed (one per side) and the deletion.
+    events = webhook_receiver.wait_for(7)
     creation = by_type(events, "contact.creation")[0]
     assert isinstance(creation["eventId"], int)
     assert isinstance(creation["occurredAt"], int)
@@ -114,8 +116,15 @@ def test_events_carry_hubspots_fields_and_verifiable_signatures(
         "contact.associationChange": ("CONTACT_TO_COMPANY", int(contact), company, False, True),
         "company.associationChange": ("COMPANY_TO_CONTACT", company, int(contact), False, True),
     }
-    # Deleting the contact removes its association: no event promised for that, but the
-    # deletion itself is sent.
+    removed = sorted(
+        (e["subscriptionType"], e["fromObjectId"], e["toObjectId"])
+        for e in events
+        if e["subscriptionType"].endswith("associationChange") and e["associationRemoved"]
+    )
+    assert removed == [
+        ("company.associationChange", company, int(contact)),
+        ("contact.associationChange", int(contact), company),
+    ]
     deletion = by_type(events, "contact.deletion")[0]
     assert deletion["changeFlag"] == "DELETED"
     assert deletion["objectId"] == int(contact)
