@@ -1,5 +1,6 @@
 // HubSpot's official Node client (@hubspot/api-client) against a live assocdb server: v3
-// associations, owners, pipelines, merge and GDPR delete. Run by tests/node/test_node_crm.py
+// associations, owners, pipelines, merge, GDPR delete, batch upsert and custom object
+// schemas. Run by tests/node/test_node_crm.py
 // with ASSOCDB_URL, ASSOCDB_TOKEN and ASSOCDB_OWNER (an owner's email) set; prints one JSON
 // summary line. The generated client throws on any status its spec does not list, so each
 // call also checks that assocdb answers with the codes HubSpot documents.
@@ -80,8 +81,43 @@ async function mergeAndPurge() {
   await assert.rejects(contacts.getById(a), (err) => err.code === 404);
 }
 
+async function upsert() {
+  const batch = client.crm.contacts.batchApi;
+  const input = (firstname) => ({ idProperty: "email", id: "up@example.com", properties: { firstname } });
+  const first = await batch.upsert({ inputs: [input("Up")] });
+  assert.equal(first.results.length, 1);
+  assert.equal(first.results[0]._new, true);
+  const again = await batch.upsert({ inputs: [input("Again")] });
+  assert.equal(again.results[0]._new, false);
+  assert.equal(again.results[0].id, first.results[0].id);
+  const read = await client.crm.contacts.basicApi.getById("up@example.com", ["firstname"], undefined, undefined, false, "email");
+  assert.equal(read.properties.firstname, "Again");
+}
+
+async function schemas() {
+  const core = client.crm.schemas.coreApi;
+  const made = await core.create({
+    name: "nodecars",
+    labels: { singular: "Car", plural: "Cars" },
+    primaryDisplayProperty: "model",
+    requiredProperties: ["model"],
+    searchableProperties: ["model"],
+    properties: [{ name: "model", label: "Model", type: "string", fieldType: "text" }],
+    associatedObjects: ["CONTACT"],
+  });
+  assert.match(made.objectTypeId, /^2-\d+$/);
+  const read = await core.getById(made.objectTypeId);
+  assert.equal(read.fullyQualifiedName, made.fullyQualifiedName);
+  assert.ok((await core.getAll()).results.some((s) => s.objectTypeId === made.objectTypeId));
+  const car = await create(made.objectTypeId, { model: "T" });
+  const found = await client.crm.objects.basicApi.getById(made.objectTypeId, car, ["model"]);
+  assert.equal(found.properties.model, "T");
+}
+
 (async () => {
   await v3Associations();
+  await upsert();
+  await schemas();
   const ownerId = await owners();
   const deal = await pipelines(ownerId);
   await mergeAndPurge();
