@@ -129,6 +129,10 @@ CRM_MORE: list[tuple[str, str, Rule]] = [
     ("PUT", _PIPE + "/{pipelineId}/stages/{stageId}", "write"),
     ("PATCH", _PIPE + "/{pipelineId}/stages/{stageId}", "write"),
     ("DELETE", _PIPE + "/{pipelineId}/stages/{stageId}", "write"),
+    # Audits read like the pipelines they describe
+    # (https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/get-pipelines-audit).
+    ("GET", _PIPE + "/{pipelineId}/audit", "read"),
+    ("GET", _PIPE + "/{pipelineId}/stages/{stageId}/audit", "read"),
     ("GET", "/account-info/v3/details", "fixed"),
     ("GET", "/account-info/v3/api-usage/daily/private-apps", "fixed"),
     ("GET", "/account-info/v3/api-usage/daily", "fixed"),
@@ -148,6 +152,7 @@ CRM_MORE: list[tuple[str, str, Rule]] = [
             ("DELETE", "/{schemaType}"),
             ("POST", "/{schemaType}/associations"),
             ("DELETE", "/{schemaType}/associations/{associationIdentifier}"),
+            ("POST", "/batch/read"),
         )
     ],
 ]
@@ -195,7 +200,7 @@ def fixed_scopes(method: str, path: str) -> list[str]:
         return ["crm.objects.owners.read", "automation"]
     if path.startswith("/account-info/"):
         return ["oauth", *CRM_OBJECT_SCOPES]
-    if method == "GET":
+    if method == "GET" or path.endswith("/batch/read"):  # schemas batch read only reads
         return [
             "crm.schemas.custom.read",
             "crm.objects.custom.read",

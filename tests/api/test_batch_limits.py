@@ -16,7 +16,7 @@ LIMITED = [
 
 # One harmless input per request type (records that do not exist are fine: the count is
 # checked first).
-ITEMS: dict[str, dict[str, Any]] = {
+ITEMS: dict[str, Any] = {
     "BatchReadRequest": {"id": "1"},
     "BatchCreateRequest": {"from": {"id": "1"}, "to": {"id": "2"}, "types": []},
     "BatchDefaultRequest": {"from": {"id": "1"}, "to": {"id": "2"}},
@@ -37,6 +37,7 @@ ITEMS: dict[str, dict[str, Any]] = {
     },
     "BatchReadProperties": {"name": "email"},
     "BatchPropertyNames": {"name": "nope"},
+    "SchemaBatchReadIn": "cars",  # schemas batch read takes names or ids as plain strings
 }
 TOO_MANY = re.compile(r"Too many inputs|maximum number of inputs")
 
@@ -57,7 +58,8 @@ def test_every_batch_route_declares_its_limit() -> None:
         and not op.path.startswith("/webhooks/")  # its bound: tests/webhooks
     }
     assert {op.operation_id for op in LIMITED} == batch
-    assert len(batch) == 18 + 3 + 3 + 2  # + v3 associations', properties', upsert's
+    # + v3 associations', properties', upsert's, schemas batch read's (both path forms)
+    assert len(batch) == 18 + 3 + 3 + 2 + 2
 
 
 def test_each_declared_batch_limit_is_the_enforced_one(api: Api) -> None:
