@@ -28,6 +28,7 @@ __all__ = [
     "HistoryStore",
     "PropertyVersion",
     "Versions",
+    "applied_changes",
     "changed_values",
     "created_values",
     "replaced_values",
@@ -78,6 +79,19 @@ Versions = dict[int, dict[str, list[PropertyVersion]]]
 def created_values(properties: Mapping[str, str]) -> list[tuple[str, str]]:
     """The first version of each property a new record has (empty values have none)."""
     return [(name, value) for name, value in sorted(properties.items()) if value]
+
+
+def applied_changes(
+    current: Mapping[str, str], changes: Mapping[str, str | None]
+) -> dict[str, str]:
+    """A record's properties after an update: each change set, None removing it."""
+    properties = dict(current)
+    for name, value in changes.items():
+        if value is None:
+            properties.pop(name, None)
+        else:
+            properties[name] = value
+    return properties
 
 
 def changed_values(

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assocdb.domain.history import SOURCE_API, changed_values, created_values
+from assocdb.domain.history import SOURCE_API, applied_changes, changed_values, created_values
 from assocdb.domain.models import CrmObject, LabelDef
 from assocdb.domain.store import ArchivedRecords, RemovedEdge, UpdatedRecord
 from assocdb.errors import ValidationError
@@ -123,12 +123,7 @@ def update_objects(
             continue
         before: dict[str, str] = json.loads(row[0])
         versions.append((object_id, changed_values(before, changes)))
-        properties = dict(before)
-        for name, value in changes.items():
-            if value is None:
-                properties.pop(name, None)
-            else:
-                properties[name] = value
+        properties = applied_changes(before, changes)
         conn.execute(
             q.WRITE_PROPERTIES,
             (json.dumps(properties), now_ms, portal_id, object_type, object_id),
